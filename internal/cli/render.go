@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spotwatch/spotwatch/monitor"
+)
+
+const (
+	ansiReset = "\x1b[0m"
+	ansiBold  = "\x1b[1m"
+	ansiRed   = "\x1b[31m"
+	ansiGreen = "\x1b[32m"
+	ansiAmber = "\x1b[33m"
+	ansiDim   = "\x1b[2m"
+)
+
+// writeText prints a result for a person: the verdict in one line, the summary, the numbered
+// fix, then the evidence. Colour only when color is set (a terminal).
+func writeText(w io.Writer, res monitor.Result, color bool) {
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	mark, tint := "✓", ansiGreen
+	switch {
+	case res.Cause == monitor.CauseDegraded:
+		mark, tint = "!", ansiAmber
+	case res.Code != monitor.CodeOK:
+		mark, tint = "✗", ansiRed
+	}
+	verdict := res.Title
+	if res.Code != monitor.CodeOK {
+		verdict = fmt.Sprintf("Spotify Error Code %d — %s", res.Code, res.Title)
+	}
+	fmt.Fprintf(w, "%s %s\n", paint(tint+ansiBold, mark), paint(ansiBold, verdict))
+	if res.Summary != "" {
+		fmt.Fprintf(w, "  %s\n", res.Summary)
+	}
+	if len(res.Fix) > 0 {
+		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "What to do:"))
+		for i, step := range res.Fix {
+			fmt.Fprintf(w, "  %d. %s\n", i+1, step)
+		}
+	}
+	if len(res.Evidence) > 0 {
+		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Evidence:"))
+		for _, line := range res.Evidence {
+			fmt.Fprintf(w, "  - %s\n", line)
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", paint(ansiDim, fmt.Sprintf("Checked at %s in %d ms with %d probes (cause %q; --json shows them all).",
+		res.StartedAt.Local().Format("15:04:05"), res.DurationMS, len(res.Probes), res.Cause)))
+}

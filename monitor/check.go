@@ -1,0 +1,346 @@
+package monitor
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spotwatch/spotwatch/internal/config"
+	"golang.org/x/crypto/x509roots/fallback/bundle"
+)
+
+// Version is spotwatch's version, stamped at build time with -ldflags "-X …monitor.Version=…".
+var Version = "0.1.0-dev"
+
+// Options adjust a Checker for its environment; the zero value is the real machine.
+type Options struct {
+	Logger      *slog.Logger
+	SystemRoots *x509.CertPool      // nil = the OS's certificate store
+	Facts       FactsSource         // where local facts come from (hosts_file from the config when empty)
+	Getenv      func(string) string // nil = os.Getenv
+	GOOS        string              // the OS the fix is written for; "" = runtime.GOOS
+}
+
+// Checker runs checks: it holds everything that can be prepared once (parsed URLs, root pools),
+// so a check only does network work.
+type Checker struct {
+	cfg          *config.Config
+	log          *slog.Logger
+	trust        trust
+	facts        FactsSource
+	getenv       func(string) string
+	goos         string
+	apresolve    *url.URL
+	spotifyHTTPS []*url.URL
+	names        []string
+	dnsServer    string
+}
+
+// NewChecker prepares checks for cfg.
+func NewChecker(cfg *config.Config, opts Options) (*Checker, error) {
+	c := &Checker{cfg: cfg, log: opts.Logger, facts: opts.Facts, getenv: opts.Getenv, goos: opts.GOOS}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.getenv == nil {
+		c.getenv = os.Getenv
+	}
+	if c.goos == "" {
+		c.goos = runtime.GOOS
+	}
+	if c.facts.HostsFile == "" {
+		c.facts.HostsFile = cfg.HostsFile
+	}
+	if c.facts.Getenv == nil {
+		c.facts.Getenv = c.getenv
+	}
+	if c.facts.IsSpotify == nil {
+		c.facts.IsSpotify = cfg.IsSpotifyName
+	}
+	public, err := publicRoots(cfg.TLS.PublicRoots)
+	if err != nil {
+		return nil, err
+	}
+	c.trust = trust{system: opts.SystemRoots, public: public}
+	if c.apresolve, err = url.Parse(cfg.Spotify.APResolve); err != nil {
+		return nil, fmt.Errorf("parsing spotify.apresolve: %w", err)
+	}
+	for _, s := range cfg.Spotify.HTTPS {
+		u, err := url.Parse(s)
+		if err != nil {
+			return nil, fmt.Errorf("parsing spotify.https: %w", err)
+		}
+		c.spotifyHTTPS = append(c.spotifyHTTPS, u)
+	}
+	c.names = cfg.SpotifyNames()
+	c.dnsServer = cfg.DNS.Server
+	if c.dnsServer == "" {
+		c.dnsServer = systemNameserver()
+	}
+	return c, nil
+}
+
+// publicRoots is Mozilla's root set (bundled) plus the roots in the PEM file extra, if any.
+func publicRoots(extra string) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	for root := range bundle.Roots() {
+		cert, err := x509.ParseCertificate(root.Certificate)
+		if err != nil {
+			return nil, fmt.Errorf("parsing the bundled public roots: %w", err)
+		}
+		if root.Constraint == nil {
+			pool.AddCert(cert)
+		} else {
+			pool.AddCertWithConstraint(cert, root.Constraint)
+		}
+	}
+	if extra != "" {
+		pem, err := os.ReadFile(extra)
+		if err != nil {
+			return nil, fmt.Errorf("reading tls.public_roots: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.public_roots %s: no PEM certificate in it", extra)
+		}
+	}
+	return pool, nil
+}
+
+// Check runs one check: local facts, then every probe concurrently under the configured
+// deadline, returning as soon as the evidence decides.
+func (c *Checker) Check(ctx context.Context) Report {
+	start := time.Now()
+	rep := Report{StartedAt: start.UTC().Truncate(time.Millisecond), OS: c.goos}
+	rep.Facts = gatherFacts(c.facts)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+
+	path := newNetPath(c.cfg.DNS.Server, dnsTimeout(c.cfg.Timeout), rep.Facts.HostsEntries)
+	px := rep.Facts.Proxy.parsed()
+	ipv6 := hasIPv6(rep.Facts)
+	r := newRun(ctx, c.log)
+
+	client := httpClient(path, envProxyFunc(c.getenv))
+	for _, ref := range c.cfg.Internet.HTTP {
+		r.start(RoleReference, func(ctx context.Context) []Probe { return []Probe{probePortalReference(ctx, client, ref)} })
+	}
+	for _, addr := range c.cfg.Internet.TCP {
+		r.start(RoleReference, func(ctx context.Context) []Probe { return []Probe{probeTCP(ctx, path, addr, RoleReference)} })
+	}
+	for _, name := range c.names {
+		r.start(RoleSpotify, func(ctx context.Context) []Probe { return []Probe{probeSystemDNS(ctx, path, name, RoleSpotify)} })
+		if c.dnsServer != "" {
+			r.start(RoleSpotify, func(ctx context.Context) []Probe {
+				return []Probe{probeDirectDNS(ctx, c.dnsServer, name, path.dnsTimeout)}
+			})
+		}
+	}
+	r.start(RoleSpotify, func(ctx context.Context) []Probe { return c.accessPoints(ctx, path, px, ipv6) })
+	for _, u := range c.spotifyHTTPS {
+		r.start(RoleSpotify, func(ctx context.Context) []Probe {
+			probes, _ := c.https(ctx, path, px, u, ipv6)
+			return probes
+		})
+	}
+	startDoH := func() {
+		for _, server := range c.cfg.Internet.DoH {
+			r.start(RoleControl, func(ctx context.Context) []Probe { return probeDoH(ctx, path, c.trust, server, c.names) })
+		}
+	}
+	rep.Probes = r.wait(startDoH)
+	rep.Duration = time.Since(start)
+	return rep
+}
+
+// dnsTimeout is one DNS lookup's share of a check's deadline: long enough for a recursive
+// resolver's cache miss, short enough that a silent resolver is named before the check ends.
+func dnsTimeout(checkTimeout time.Duration) time.Duration {
+	return checkTimeout * 2 / 5
+}
+
+// https fetches u the way the app would: through the proxy when one is set, else at each address
+// family the name resolves to; then the follow-ups a failure calls for (the neutral-SNI
+// cross-check, the plain-HTTP page behind a non-TLS answer). It returns the body of the first
+// answer that came over a good certificate.
+func (c *Checker) https(ctx context.Context, path *netPath, px *url.URL, u *url.URL, ipv6 bool) ([]Probe, []byte) {
+	if px != nil {
+		res := fetchHTTPS(ctx, path, c.trust, px, u, "", RoleSpotify)
+		return []Probe{res.probe}, okBody(res)
+	}
+	ips, failed := resolveFor(ctx, path, u.Hostname(), ipv6, Probe{Name: "https " + u.String(), Kind: KindHTTPS, Role: RoleSpotify, Target: u.String()})
+	if failed != nil {
+		return []Probe{*failed}, nil
+	}
+	results := make([]httpsResult, len(ips))
+	var wg sync.WaitGroup
+	for i, ip := range ips {
+		wg.Go(func() { results[i] = fetchHTTPS(ctx, path, c.trust, nil, u, ip, RoleSpotify) })
+	}
+	wg.Wait()
+	var probes []Probe
+	var body []byte
+	for _, res := range results {
+		probes = append(probes, res.probe)
+		if body == nil {
+			body = okBody(res)
+		}
+		switch res.probe.Failure {
+		case "connection_reset", "eof_error", "generic_timeout_error":
+			if res.probe.Detail.Step == "tls" {
+				probes = append(probes, probeNeutralSNI(ctx, path, res.probe.Detail.Addr))
+			}
+		case "ssl_not_tls":
+			probes = append(probes, probePlainOnTLSPort(ctx, path, res.probe.Detail.Addr, u))
+		}
+	}
+	return probes, body
+}
+
+func okBody(res httpsResult) []byte {
+	if res.probe.OK {
+		return res.body
+	}
+	return nil
+}
+
+// resolveFor resolves host for a probe; on failure it returns the probe, failed at the dns step.
+func resolveFor(ctx context.Context, path *netPath, host string, ipv6 bool, p Probe) ([]string, *Probe) {
+	var ips []string
+	timed(&p, func() error {
+		addrs, err := path.lookup(ctx, host)
+		if err != nil {
+			return err
+		}
+		p.Detail.Addrs = addrStrings(addrs)
+		if ips = pickAddrs(addrs, ipv6); len(ips) == 0 {
+			return atStep("dns", fmt.Errorf("%s resolves to %s: %w", host, strings.Join(p.Detail.Addrs, ", "), errBogon))
+		}
+		return nil
+	})
+	if !p.OK {
+		return nil, &p
+	}
+	return ips, nil
+}
+
+// maxAccessPoints bounds how many access-point endpoints one check connects to.
+const maxAccessPoints = 6
+
+// accessPoints asks apresolve for access points (falling back to the configured ones) and
+// connects to them over raw TCP, as the app does.
+func (c *Checker) accessPoints(ctx context.Context, path *netPath, px *url.URL, ipv6 bool) []Probe {
+	probes, body := c.https(ctx, path, px, c.apresolve, ipv6)
+	aps := parseAccessPoints(body)
+	for i := range probes {
+		if probes[i].Kind == KindHTTPS {
+			probes[i].Detail.Service = "apresolve"
+			probes[i].Detail.AccessPoints = aps
+		}
+	}
+	if len(aps) == 0 {
+		aps = c.cfg.Spotify.FallbackAccessPoints
+	}
+	aps = chooseAccessPoints(aps)
+
+	resolved := map[string][]string{}
+	var hostProbes []Probe
+	if px == nil {
+		for _, ap := range aps {
+			host, _, _ := net.SplitHostPort(ap)
+			if _, seen := resolved[host]; seen {
+				continue
+			}
+			ips, failed := resolveFor(ctx, path, host, ipv6, Probe{Name: "tcp access point " + host, Kind: KindTCP, Role: RoleSpotify, Target: host})
+			resolved[host] = ips
+			if failed != nil {
+				hostProbes = append(hostProbes, *failed)
+			}
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, ap := range aps {
+		host, _, _ := net.SplitHostPort(ap)
+		targets := resolved[host]
+		if px != nil {
+			targets = []string{""}
+		}
+		for _, ip := range targets {
+			wg.Go(func() {
+				p := probeAccessPoint(ctx, path, px, ap, ip)
+				mu.Lock()
+				hostProbes = append(hostProbes, p)
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	return append(probes, hostProbes...)
+}
+
+// parseAccessPoints reads apresolve's JSON answer.
+func parseAccessPoints(body []byte) []string {
+	var answer struct {
+		AccessPoint []string `json:"accesspoint"`
+	}
+	if len(body) == 0 || json.Unmarshal(body, &answer) != nil {
+		return nil
+	}
+	return answer.AccessPoint
+}
+
+// chooseAccessPoints keeps every port of the first two hosts, up to maxAccessPoints: enough to
+// judge the set (single APs refuse at times) and to tell a blocked 4070 from a blocked host.
+func chooseAccessPoints(aps []string) []string {
+	var hosts []string
+	var out []string
+	for _, ap := range aps {
+		host, _, err := net.SplitHostPort(ap)
+		if err != nil {
+			continue
+		}
+		known := false
+		for _, h := range hosts {
+			known = known || h == host
+		}
+		if !known {
+			if len(hosts) == 2 {
+				continue
+			}
+			hosts = append(hosts, host)
+		}
+		if len(out) < maxAccessPoints {
+			out = append(out, ap)
+		}
+	}
+	return out
+}
+
+// hasIPv6 reports whether the machine has IPv6 connectivity to judge: a global IPv6 address and,
+// where routes are known, an IPv6 default route.
+func hasIPv6(f Facts) bool {
+	global := false
+	for _, ifc := range f.Interfaces {
+		for _, a := range ifc.Global {
+			global = global || strings.Contains(a, ":")
+		}
+	}
+	if !global || !f.RoutesKnown {
+		return global
+	}
+	for _, r := range f.DefaultRoutes {
+		if r.Family == "ipv6" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,174 @@
+package monitor
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spotwatch/spotwatch/internal/failure"
+	"golang.org/x/net/proxy"
+)
+
+// stepError records at which step of a probe an error happened (dns, connect, proxy, tls, http),
+// so the evidence can say "the proxy refused" rather than only "refused".
+type stepError struct {
+	step string
+	err  error
+}
+
+func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+// atStep wraps err with the step it happened at, keeping an inner step if there is one.
+func atStep(step string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *stepError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &stepError{step: step, err: err}
+}
+
+// stepOf returns the step an error happened at, or "".
+func stepOf(err error) string {
+	var se *stepError
+	if errors.As(err, &se) {
+		return se.step
+	}
+	return ""
+}
+
+// netPath is how the probes of one check reach the network: the resolver that plays the system
+// resolver, a plain dialer, and the proxy Spotify would use. It holds no connections: every
+// probe dials its own, so nothing is kept alive between checks.
+type netPath struct {
+	resolver   *net.Resolver
+	dnsTimeout time.Duration // one lookup's deadline, shorter than the check's so a silent resolver is named
+	dialer     net.Dialer
+	hosts      map[string][]netip.Addr // the hosts file's Spotify entries, answered before DNS as the OS does
+}
+
+// newNetPath returns a netPath whose "system" resolver is the OS's, or the DNS server at
+// dnsServer (host:port) when it is set, with the hosts-file entries answered first.
+func newNetPath(dnsServer string, dnsTimeout time.Duration, hosts []HostsEntry) *netPath {
+	p := &netPath{resolver: net.DefaultResolver, dnsTimeout: dnsTimeout, dialer: net.Dialer{KeepAlive: -1}, hosts: map[string][]netip.Addr{}}
+	for _, h := range hosts {
+		if a, err := netip.ParseAddr(h.Addr); err == nil {
+			name := strings.ToLower(strings.TrimSuffix(h.Name, "."))
+			p.hosts[name] = append(p.hosts[name], a.Unmap())
+		}
+	}
+	if dnsServer != "" {
+		p.resolver = &net.Resolver{
+			PreferGo: true,
+			Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				var d net.Dialer
+				return d.DialContext(ctx, network, dnsServer)
+			},
+		}
+	}
+	return p
+}
+
+// lookup resolves host through the system resolver; an IP literal resolves to itself.
+func (p *netPath) lookup(ctx context.Context, host string) ([]netip.Addr, error) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{a}, nil
+	}
+	if addrs, ok := p.hosts[strings.ToLower(strings.TrimSuffix(host, "."))]; ok {
+		return addrs, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.dnsTimeout)
+	defer cancel()
+	addrs, err := p.resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil, atStep("dns", fmt.Errorf("resolving %s: %w", host, err))
+	}
+	for i, a := range addrs {
+		addrs[i] = a.Unmap()
+	}
+	return addrs, nil
+}
+
+// dial connects to addr (ip:port) directly.
+func (p *netPath) dial(ctx context.Context, addr string) (net.Conn, error) {
+	conn, err := p.dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, atStep("connect", fmt.Errorf("connecting to %s: %w", addr, err))
+	}
+	return conn, nil
+}
+
+// dialVia connects to target (host:port) through the proxy: an HTTP CONNECT tunnel for http and
+// https proxies, SOCKS5 for socks5 ones. Errors reaching or negotiating with the proxy are
+// reported at the "proxy" step.
+func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.Conn, error) {
+	switch px.Scheme {
+	case "socks5", "socks5h", "socks":
+		d, err := proxy.SOCKS5("tcp", px.Host, nil, &p.dialer)
+		if err != nil {
+			return nil, atStep("proxy", fmt.Errorf("setting up SOCKS proxy %s: %w", px.Host, err))
+		}
+		conn, err := d.(proxy.ContextDialer).DialContext(ctx, "tcp", target)
+		if err != nil {
+			return nil, atStep("proxy", fmt.Errorf("connecting to %s through SOCKS proxy %s: %w", target, px.Host, err))
+		}
+		return conn, nil
+	case "http", "https", "":
+	default:
+		return nil, atStep("proxy", fmt.Errorf("unsupported proxy scheme %q", px.Scheme))
+	}
+	proxyAddr := px.Host
+	if px.Port() == "" {
+		proxyAddr = net.JoinHostPort(px.Hostname(), "8080")
+	}
+	host, port, err := net.SplitHostPort(proxyAddr)
+	if err != nil {
+		return nil, atStep("proxy", fmt.Errorf("proxy address %q: %w", proxyAddr, err))
+	}
+	addrs, err := p.lookup(ctx, host)
+	if err != nil {
+		return nil, atStep("proxy", err)
+	}
+	conn, err := p.dialer.DialContext(ctx, "tcp", net.JoinHostPort(addrs[0].String(), port))
+	if err != nil {
+		return nil, atStep("proxy", fmt.Errorf("connecting to proxy %s: %w", proxyAddr, err))
+	}
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	req := &http.Request{
+		Method: http.MethodConnect,
+		URL:    &url.URL{Opaque: target},
+		Host:   target,
+		Header: http.Header{"User-Agent": {userAgent()}},
+	}
+	if err := req.Write(conn); err != nil {
+		conn.Close()
+		return nil, atStep("proxy", fmt.Errorf("sending CONNECT %s to proxy %s: %w", target, proxyAddr, err))
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		conn.Close()
+		return nil, atStep("proxy", fmt.Errorf("reading the proxy's answer to CONNECT %s: %w", target, err))
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		conn.Close()
+		return nil, atStep("proxy", &failure.ProxyRefusedError{Status: resp.StatusCode, Proxy: px.Redacted()})
+	}
+	if br.Buffered() > 0 {
+		conn.Close()
+		return nil, atStep("proxy", fmt.Errorf("proxy %s sent data before the tunnel opened", proxyAddr))
+	}
+	return conn, nil
+}

@@ -1,0 +1,116 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+)
+
+// run coordinates the concurrent probe tasks of one check and ends it as soon as the evidence
+// decides, cancelling what is still out (as tailscale's netcheck does).
+type run struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	log     *slog.Logger
+	done    chan taskDone
+	pending map[Role]int
+	started int
+}
+
+type taskDone struct {
+	role   Role
+	probes []Probe
+}
+
+// maxTasks bounds the tasks of one check; the results channel is that big so a finished task
+// never blocks, even after the check stopped listening.
+const maxTasks = 256
+
+// unwindGrace is how long a check waits past its deadline for cancelled probes to report.
+const unwindGrace = 500 * time.Millisecond
+
+func newRun(ctx context.Context, log *slog.Logger) *run {
+	ctx, cancel := context.WithCancel(ctx)
+	return &run{ctx: ctx, cancel: cancel, log: log, done: make(chan taskDone, maxTasks), pending: map[Role]int{}}
+}
+
+// start runs task in its own goroutine. A task that panics becomes a failed probe: one broken
+// probe never takes the check (or the daemon) down.
+func (r *run) start(role Role, task func(context.Context) []Probe) {
+	if r.started == maxTasks {
+		r.log.Error("too many probe tasks in one check; dropping one", "role", role)
+		return
+	}
+	r.started++
+	r.pending[role]++
+	go func() {
+		var probes []Probe
+		defer func() {
+			if v := recover(); v != nil {
+				r.log.Error("probe panicked", "role", role, "panic", v, "stack", string(debug.Stack()))
+				probes = append(probes, Probe{Name: "internal error", Kind: "internal", Role: role, Failure: fmt.Sprintf("unknown_failure: panic: %v", v)})
+			}
+			r.done <- taskDone{role: role, probes: probes}
+		}()
+		probes = task(r.ctx)
+	}()
+}
+
+// wait collects results until the evidence decides or every task is done, then cancels the
+// rest. startControl is called once, the first time a Spotify DNS answer looks wrong, to start
+// the control lookups that tell a local DNS problem from a global one.
+func (r *run) wait(startControl func()) []Probe {
+	defer r.cancel()
+	var probes []Probe
+	controlStarted := false
+	deadline := r.ctx.Done()
+	var grace <-chan time.Time
+	for r.pending[RoleSpotify]+r.pending[RoleReference]+r.pending[RoleControl] > 0 {
+		var d taskDone
+		select {
+		case d = <-r.done:
+		case <-deadline:
+			// The deadline passed: give tasks a moment to report what they saw as they unwind.
+			deadline, grace = nil, time.After(unwindGrace)
+			continue
+		case <-grace:
+			r.log.Warn("probes did not stop at the deadline", "pending", r.pending)
+			return probes
+		}
+		r.pending[d.role]--
+		probes = append(probes, d.probes...)
+		if !controlStarted && spotifyDNSFailed(d.probes) {
+			controlStarted = true
+			startControl()
+		}
+		if decided(probes, r.pending) {
+			break
+		}
+	}
+	return probes
+}
+
+// decided reports whether the pending probes can no longer change the verdict: every Spotify
+// probe is in, and either Spotify works (nothing else matters) or the controls are in and the
+// references have settled whether the internet is up.
+func decided(probes []Probe, pending map[Role]int) bool {
+	if pending[RoleSpotify] > 0 {
+		return false
+	}
+	e := newEvidence(probes)
+	if e.spotifyWorks() {
+		return true
+	}
+	return pending[RoleControl] == 0 && (e.referencesUp() >= 2 || pending[RoleReference] == 0)
+}
+
+func spotifyDNSFailed(probes []Probe) bool {
+	for _, p := range probes {
+		if p.Role == RoleSpotify && (p.Kind == KindDNS || p.Detail.Step == "dns") && (!p.OK || p.Detail.Bogon) {
+			return true
+		}
+	}
+	return false
+}
