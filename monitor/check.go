@@ -161,10 +161,10 @@ func (c *Checker) Check(ctx context.Context) Report {
 	return rep
 }
 
-// dnsTimeout is one DNS lookup's share of a check's deadline: long enough for a recursive
-// resolver's cache miss, short enough that a silent resolver is named before the check ends.
+// dnsTimeout is one DNS lookup's share of a check's deadline: room for a few attempts on a
+// lossy link, short enough that a silent resolver is named before the check ends.
 func dnsTimeout(checkTimeout time.Duration) time.Duration {
-	return checkTimeout * 2 / 5
+	return checkTimeout * 3 / 5
 }
 
 // https fetches u the way the app would: through the proxy when one is set, else at each address

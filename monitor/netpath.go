@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/failure"
@@ -55,12 +56,27 @@ type netPath struct {
 	dnsTimeout time.Duration // one lookup's deadline, shorter than the check's so a silent resolver is named
 	dialer     net.Dialer
 	hosts      map[string][]netip.Addr // the hosts file's Spotify entries, answered before DNS as the OS does
+
+	mu      sync.Mutex
+	lookups map[string]*lookupCall // each name is resolved once per check, whoever asks first
 }
+
+// lookupCall is one name's resolution, shared by every probe of the check that needs it.
+type lookupCall struct {
+	done  chan struct{}
+	addrs []netip.Addr
+	err   error
+}
+
+// dnsAttempt is how long one DNS query may take before it is sent again. A recursive resolver
+// answers a cache miss well within it; a lost UDP packet costs one attempt, not the lookup.
+const dnsAttempt = time.Second
 
 // newNetPath returns a netPath whose "system" resolver is the OS's, or the DNS server at
 // dnsServer (host:port) when it is set, with the hosts-file entries answered first.
 func newNetPath(dnsServer string, dnsTimeout time.Duration, hosts []HostsEntry) *netPath {
-	p := &netPath{resolver: net.DefaultResolver, dnsTimeout: dnsTimeout, dialer: net.Dialer{KeepAlive: -1}, hosts: map[string][]netip.Addr{}}
+	p := &netPath{resolver: net.DefaultResolver, dnsTimeout: dnsTimeout, dialer: net.Dialer{KeepAlive: -1},
+		hosts: map[string][]netip.Addr{}, lookups: map[string]*lookupCall{}}
 	for _, h := range hosts {
 		if a, err := netip.ParseAddr(h.Addr); err == nil {
 			name := strings.ToLower(strings.TrimSuffix(h.Name, "."))
@@ -79,24 +95,55 @@ func newNetPath(dnsServer string, dnsTimeout time.Duration, hosts []HostsEntry) 
 	return p
 }
 
-// lookup resolves host through the system resolver; an IP literal resolves to itself.
+// lookup resolves host through the system resolver; an IP literal resolves to itself. The
+// first caller for a name does the lookup; later callers in the same check share its answer.
 func (p *netPath) lookup(ctx context.Context, host string) ([]netip.Addr, error) {
 	if a, err := netip.ParseAddr(host); err == nil {
 		return []netip.Addr{a}, nil
 	}
-	if addrs, ok := p.hosts[strings.ToLower(strings.TrimSuffix(host, "."))]; ok {
+	name := strings.ToLower(strings.TrimSuffix(host, "."))
+	if addrs, ok := p.hosts[name]; ok {
 		return addrs, nil
 	}
+	p.mu.Lock()
+	call, shared := p.lookups[name]
+	if !shared {
+		call = &lookupCall{done: make(chan struct{})}
+		p.lookups[name] = call
+	}
+	p.mu.Unlock()
+	if !shared {
+		call.addrs, call.err = p.resolve(ctx, host)
+		close(call.done)
+	}
+	select {
+	case <-call.done:
+		return call.addrs, call.err
+	case <-ctx.Done():
+		return nil, atStep("dns", fmt.Errorf("resolving %s: %w", host, ctx.Err()))
+	}
+}
+
+// resolve asks the resolver, sending the query again after each dnsAttempt that timed out,
+// until the lookup's deadline.
+func (p *netPath) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.dnsTimeout)
 	defer cancel()
-	addrs, err := p.resolver.LookupNetIP(ctx, "ip", host)
-	if err != nil {
-		return nil, atStep("dns", fmt.Errorf("resolving %s: %w", host, err))
+	for {
+		attempt, cancelAttempt := context.WithTimeout(ctx, dnsAttempt)
+		addrs, err := p.resolver.LookupNetIP(attempt, "ip", host)
+		cancelAttempt()
+		if err == nil {
+			for i, a := range addrs {
+				addrs[i] = a.Unmap()
+			}
+			return addrs, nil
+		}
+		var dnsErr *net.DNSError
+		if !errors.As(err, &dnsErr) || !dnsErr.IsTimeout || ctx.Err() != nil {
+			return nil, atStep("dns", fmt.Errorf("resolving %s: %w", host, err))
+		}
 	}
-	for i, a := range addrs {
-		addrs[i] = a.Unmap()
-	}
-	return addrs, nil
 }
 
 // dial connects to addr (ip:port) directly.

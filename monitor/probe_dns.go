@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -48,18 +49,32 @@ func probeDirectDNS(ctx context.Context, server, name string, timeout time.Durat
 		msg := new(dns.Msg)
 		msg.SetQuestion(dns.Fqdn(name), dns.TypeA)
 		msg.RecursionDesired = true
-		client := &dns.Client{Net: "udp"}
-		resp, _, err := client.ExchangeContext(ctx, msg, server)
-		if err == nil && resp.Truncated {
-			client.Net = "tcp"
-			resp, _, err = client.ExchangeContext(ctx, msg, server)
-		}
+		resp, err := exchange(ctx, msg, server)
 		if err != nil {
 			return fmt.Errorf("querying %s for %s: %w", server, name, asDNSTimeout(err))
 		}
 		return readDNSAnswer(&p, name, resp)
 	})
 	return p
+}
+
+// exchange sends msg to server over UDP, again after each dnsAttempt without an answer, and
+// over TCP when the answer is truncated.
+func exchange(ctx context.Context, msg *dns.Msg, server string) (*dns.Msg, error) {
+	for {
+		attempt, cancel := context.WithTimeout(ctx, dnsAttempt)
+		client := &dns.Client{Net: "udp"}
+		resp, _, err := client.ExchangeContext(attempt, msg, server)
+		if err == nil && resp.Truncated {
+			client.Net = "tcp"
+			resp, _, err = client.ExchangeContext(attempt, msg, server)
+		}
+		cancel()
+		var ne net.Error
+		if err == nil || !errors.As(err, &ne) || !ne.Timeout() || ctx.Err() != nil {
+			return resp, err
+		}
+	}
 }
 
 // readDNSAnswer fills a probe from a DNS response and returns the failure it shows, if any.

@@ -16,6 +16,9 @@ const (
 	ansiDim   = "\x1b[2m"
 )
 
+// maxEvidenceLines bounds the evidence a terminal shows; --json has all of it.
+const maxEvidenceLines = 10
+
 // writeText prints a result for a person: the verdict in one line, the summary, the numbered
 // fix, then the evidence. Colour only when color is set (a terminal).
 func writeText(w io.Writer, res monitor.Result, color bool) {
@@ -48,7 +51,11 @@ func writeText(w io.Writer, res monitor.Result, color bool) {
 	}
 	if len(res.Evidence) > 0 {
 		fmt.Fprintf(w, "\n%s\n", paint(ansiBold, "Evidence:"))
-		for _, line := range res.Evidence {
+		shown := res.Evidence
+		if len(shown) > maxEvidenceLines {
+			shown = append(shown[:maxEvidenceLines-1:maxEvidenceLines-1], fmt.Sprintf("… and %d more lines (--json has every probe)", len(res.Evidence)-maxEvidenceLines+1))
+		}
+		for _, line := range shown {
 			fmt.Fprintf(w, "  - %s\n", line)
 		}
 	}
