@@ -11,9 +11,10 @@ type Code int
 
 // The three codes spotwatch reports.
 const (
-	CodeOK         Code = 0 // Spotify is reachable (perhaps degraded).
-	CodeNoInternet Code = 4 // Spotify's "Error Code 4": no internet connection at all.
-	CodeBlocked    Code = 7 // Spotify's "Error Code 7": the internet works, Spotify does not.
+	CodeUnknown    Code = -1 // Not known yet: the first check has not finished.
+	CodeOK         Code = 0  // Spotify is reachable (perhaps degraded).
+	CodeNoInternet Code = 4  // Spotify's "Error Code 4": no internet connection at all.
+	CodeBlocked    Code = 7  // Spotify's "Error Code 7": the internet works, Spotify does not.
 )
 
 // Cause is the stable identifier of a diagnosis (the `cause` field of `check --json`).
@@ -44,6 +45,8 @@ const (
 // Code returns the Spotify error code a cause belongs to.
 func (c Cause) Code() Code {
 	switch c {
+	case CauseChecking:
+		return CodeUnknown
 	case CauseOK, CauseDegraded:
 		return CodeOK
 	case CauseNoNetwork, CauseCaptivePortal, CauseInternetDown, CauseDNSDown:

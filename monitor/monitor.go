@@ -1,0 +1,338 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/spotwatch/spotwatch/internal/clock"
+	"github.com/spotwatch/spotwatch/internal/history"
+)
+
+// CheckFunc runs one check and returns its result.
+type CheckFunc func(ctx context.Context) Result
+
+// Settings are the monitor's schedule and hysteresis (DESIGN.md §7).
+type Settings struct {
+	Interval        time.Duration // between checks while healthy
+	FailingInterval time.Duration // between checks while a problem lasts
+	Timeout         time.Duration // one check's deadline
+	Fail            int           // consecutive failing checks before the state turns failing
+	Recover         int           // consecutive good checks before it turns good again
+}
+
+// HistoryWriter keeps every state change; the daemon passes a durable history.Store.
+type HistoryWriter interface {
+	Append(history.Record) error
+}
+
+// MonitorOptions adjust a Monitor; the zero value uses the real clock and no history.
+type MonitorOptions struct {
+	Clock   clock.Clock
+	Logger  *slog.Logger
+	History HistoryWriter
+	Jitter  func() float64 // uniform in [0,1); nil = math/rand/v2
+}
+
+// Status is the monitor's current state: the diagnosis of the stable state (as `check --json`
+// prints it) plus what the monitor knows about it.
+type Status struct {
+	Result
+	Since          time.Time  `json:"since"`                   // when this state began
+	LastCheck      time.Time  `json:"last_check"`              // when the last check finished
+	LastCheckMS    int64      `json:"last_check_ms"`           // how long it took
+	PendingCause   Cause      `json:"pending_cause,omitempty"` // a different cause seen, not yet confirmed
+	PausedUntil    *time.Time `json:"paused_until,omitempty"`  // notifications paused until then
+	Checks         int64      `json:"checks"`                  // checks since start
+	InternalErrors int64      `json:"internal_errors"`         // checks that panicked
+}
+
+// Event is what subscribers receive: every state change and every check result.
+type Event struct {
+	Type     string        `json:"type"`               // "state" or "check"
+	Status   Status        `json:"status"`             // the state after this event
+	Previous Cause         `json:"previous,omitempty"` // state events: the cause before
+	Lasted   time.Duration `json:"lasted_ns"`          // state events: how long the previous state lasted
+	Check    *Result       `json:"check,omitempty"`    // check events: the check's result
+}
+
+// CauseChecking is the monitor's state before its first check finishes (code -1). It is not a
+// diagnosis, so it is not among the causes of Classify.
+const CauseChecking Cause = "checking"
+
+// Event types.
+const (
+	EventState = "state"
+	EventCheck = "check"
+)
+
+// Timing of the triggers.
+const (
+	// networkSettle coalesces a burst of route and address events into one re-check.
+	networkSettle = 300 * time.Millisecond
+	// confirmDelay is how soon a check that disagrees with the state is repeated, so hysteresis
+	// confirms a change in seconds, not after a whole interval.
+	confirmDelay = time.Second
+	// jitterFraction spreads checks of many machines: ±10 % of the interval.
+	jitterFraction = 0.1
+	// subscriberBuffer is how many events a subscriber may fall behind before it is dropped.
+	subscriberBuffer = 32
+)
+
+// Monitor runs checks on a schedule and on demand, applies hysteresis, keeps history and tells
+// subscribers about every check and state change.
+type Monitor struct {
+	clock   clock.Clock
+	log     *slog.Logger
+	history HistoryWriter
+	jitter  func() float64
+
+	checkNow  chan struct{} // a user or the API asked for a check
+	netChange chan struct{} // the network changed (routes, addresses, resume from sleep)
+	reloaded  chan struct{}
+
+	mu        sync.Mutex
+	settings  Settings
+	check     CheckFunc
+	status    Status
+	candidate Cause // a cause that differs from the state, and how many checks in a row saw it
+	seen      int
+	subs      map[int]chan Event
+	nextSub   int
+}
+
+// NewMonitor returns a monitor that is not running yet: call Run.
+func NewMonitor(s Settings, check CheckFunc, opts MonitorOptions) *Monitor {
+	m := &Monitor{
+		clock: opts.Clock, log: opts.Logger, history: opts.History, jitter: opts.Jitter,
+		checkNow: make(chan struct{}, 1), netChange: make(chan struct{}, 1), reloaded: make(chan struct{}, 1),
+		settings: s, check: check, subs: map[int]chan Event{},
+	}
+	if m.clock == nil {
+		m.clock = clock.Real{}
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	if m.jitter == nil {
+		m.jitter = rand.Float64
+	}
+	now := m.clock.Now()
+	m.status = Status{Result: Result{Diagnosis: Diagnosis{Code: CodeUnknown, Cause: CauseChecking, Title: "Checking…"}, Version: Version}, Since: now}
+	return m
+}
+
+// Run checks at once, then on schedule and on triggers, until ctx is done.
+func (m *Monitor) Run(ctx context.Context) error {
+	timer := m.clock.NewTimer(0)
+	defer timer.Stop()
+	var settle clock.Timer
+	var settleC <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			if settle != nil {
+				settle.Stop()
+			}
+			return nil
+		case <-timer.C():
+		case <-m.checkNow:
+		case <-settleC:
+			settleC = nil
+		case <-m.netChange:
+			if settle == nil {
+				settle = m.clock.NewTimer(networkSettle)
+			} else {
+				settle.Reset(networkSettle)
+			}
+			settleC = settle.C()
+			continue
+		case <-m.reloaded:
+			timer.Reset(m.nextDelay())
+			continue
+		}
+		m.runCheck(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		timer.Reset(m.nextDelay())
+	}
+}
+
+// CheckNow asks for a check as soon as the current one (if any) ends; requests coalesce.
+func (m *Monitor) CheckNow() {
+	select {
+	case m.checkNow <- struct{}{}:
+	default:
+	}
+}
+
+// NetworkChanged reports a route, address or power change; a burst of them gives one check
+// once the network has been quiet for networkSettle.
+func (m *Monitor) NetworkChanged() {
+	select {
+	case m.netChange <- struct{}{}:
+	default:
+	}
+}
+
+// Reload replaces the settings and the check (a new configuration) and reschedules.
+func (m *Monitor) Reload(s Settings, check CheckFunc) {
+	m.mu.Lock()
+	m.settings, m.check = s, check
+	m.mu.Unlock()
+	select {
+	case m.reloaded <- struct{}{}:
+	default:
+	}
+}
+
+// Pause pauses notifications until the given time (the zero time resumes them).
+func (m *Monitor) Pause(until time.Time) {
+	m.mu.Lock()
+	if until.IsZero() {
+		m.status.PausedUntil = nil
+	} else {
+		m.status.PausedUntil = &until
+	}
+	ev := Event{Type: EventState, Status: m.status, Previous: m.status.Cause}
+	m.publishLocked(ev)
+	m.mu.Unlock()
+}
+
+// Status returns the current state.
+func (m *Monitor) Status() Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.status
+}
+
+// Subscribe returns a channel of events, starting with the current state, and a function that
+// ends the subscription. A subscriber that falls subscriberBuffer events behind is dropped (its
+// channel closed) rather than slowing the monitor: it should subscribe again.
+func (m *Monitor) Subscribe() (<-chan Event, func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := m.nextSub
+	m.nextSub++
+	ch := make(chan Event, subscriberBuffer)
+	ch <- Event{Type: EventState, Status: m.status, Previous: m.status.Cause}
+	m.subs[id] = ch
+	return ch, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if c, ok := m.subs[id]; ok {
+			delete(m.subs, id)
+			close(c)
+		}
+	}
+}
+
+// runCheck runs one check, applies hysteresis and tells subscribers.
+func (m *Monitor) runCheck(ctx context.Context) {
+	m.mu.Lock()
+	check, timeout := m.check, m.settings.Timeout
+	m.mu.Unlock()
+	res, ok := m.safeCheck(ctx, check, timeout)
+	if ctx.Err() != nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.status.Checks++
+	m.status.LastCheck = m.clock.Now()
+	if !ok {
+		m.status.InternalErrors++
+		m.publishLocked(Event{Type: EventCheck, Status: m.status})
+		return
+	}
+	m.status.LastCheckMS = res.DurationMS
+	m.applyLocked(res)
+	m.publishLocked(Event{Type: EventCheck, Status: m.status, Check: &res})
+}
+
+// safeCheck runs check, turning a panic into a logged internal error: a broken check never
+// takes the daemon down.
+func (m *Monitor) safeCheck(ctx context.Context, check CheckFunc, timeout time.Duration) (res Result, ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			m.log.Error("check panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			ok = false
+		}
+	}()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 2*timeout) // the check keeps its own deadline; this is a backstop
+		defer cancel()
+	}
+	return check(ctx), true
+}
+
+// applyLocked is the hysteresis: the state follows a different cause only after enough checks
+// in a row agree on it (thresholds.fail towards a problem, thresholds.recover towards good).
+// The first check sets the state at once: a fresh start has no state to protect.
+func (m *Monitor) applyLocked(res Result) {
+	if res.Cause == m.status.Cause {
+		m.status.Result = res // same state, fresher evidence
+		m.candidate, m.seen = "", 0
+		m.status.PendingCause = ""
+		return
+	}
+	if res.Cause == m.candidate {
+		m.seen++
+	} else {
+		m.candidate, m.seen = res.Cause, 1
+	}
+	need := m.settings.Fail
+	if res.Code == CodeOK {
+		need = m.settings.Recover
+	}
+	if m.status.Cause != CauseChecking && m.seen < max(need, 1) {
+		m.status.PendingCause = res.Cause
+		return
+	}
+	now := m.clock.Now()
+	previous, lasted := m.status.Cause, now.Sub(m.status.Since)
+	m.status.Result, m.status.Since, m.status.PendingCause = res, now, ""
+	m.candidate, m.seen = "", 0
+	m.log.Info("state changed", "from", previous, "to", res.Cause, "code", res.Code, "summary", res.Summary)
+	if m.history != nil {
+		rec := history.Record{Time: now, Code: int(res.Code), Cause: string(res.Cause), Title: res.Title, Summary: res.Summary, Previous: string(previous), Duration: lasted}
+		if err := m.history.Append(rec); err != nil {
+			m.log.Error("recording the state change in the history", "err", err)
+		}
+	}
+	m.publishLocked(Event{Type: EventState, Status: m.status, Previous: previous, Lasted: lasted})
+}
+
+// nextDelay is the time to the next scheduled check: soon while a change awaits confirmation,
+// failing_interval while there is a problem, interval while all is well; both with jitter.
+func (m *Monitor) nextDelay() time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.status.PendingCause != "" {
+		return confirmDelay
+	}
+	base := m.settings.Interval
+	if m.status.Code != CodeOK {
+		base = m.settings.FailingInterval
+	}
+	spread := time.Duration(float64(base) * jitterFraction * (2*m.jitter() - 1))
+	return base + spread
+}
+
+func (m *Monitor) publishLocked(ev Event) {
+	for id, ch := range m.subs {
+		select {
+		case ch <- ev:
+		default:
+			m.log.Warn("dropping a subscriber that fell behind", "subscriber", id)
+			delete(m.subs, id)
+			close(ch)
+		}
+	}
+}

@@ -1,0 +1,343 @@
+package monitor
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spotwatch/spotwatch/internal/clock"
+	"github.com/spotwatch/spotwatch/internal/history"
+)
+
+// harness drives a Monitor on a fake clock with a scripted sequence of check results, the way
+// gatus's alerting tests script endpoint results.
+type harness struct {
+	t       *testing.T
+	clk     *clock.Fake
+	m       *Monitor
+	events  <-chan Event
+	states  []Event // state events seen so far (after the initial one)
+	mu      sync.Mutex
+	script  []Cause // causes the next checks return; "panic" panics
+	checks  int
+	history *recordingHistory
+}
+
+type recordingHistory struct {
+	mu      sync.Mutex
+	records []history.Record
+}
+
+func (r *recordingHistory) Append(rec history.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.records = append(r.records, rec)
+	return nil
+}
+
+func (r *recordingHistory) causes() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, rec := range r.records {
+		out = append(out, rec.Cause)
+	}
+	return out
+}
+
+var testSettings = Settings{Interval: 60 * time.Second, FailingInterval: 15 * time.Second, Timeout: 5 * time.Second, Fail: 2, Recover: 2}
+
+func newHarness(t *testing.T, s Settings, jitter float64, script ...Cause) *harness {
+	h := &harness{t: t, clk: clock.NewFake(time.Date(2026, 11, 24, 19, 0, 0, 0, time.UTC)), script: script, history: &recordingHistory{}}
+	h.m = NewMonitor(s, h.check, MonitorOptions{Clock: h.clk, History: h.history, Jitter: func() float64 { return jitter }})
+	events, _ := h.m.Subscribe()
+	h.events = events
+	if ev := <-events; ev.Status.Cause != CauseChecking || ev.Status.Code != CodeUnknown {
+		t.Fatalf("initial state %s %d, want checking -1", ev.Status.Cause, ev.Status.Code)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	changed := h.clk.Changed()
+	go func() {
+		defer close(done)
+		h.m.Run(ctx)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	h.waitTimer(changed)
+	return h
+}
+
+func (h *harness) check(context.Context) Result {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.script) == 0 {
+		h.t.Errorf("check %d: the script has run out", h.checks+1)
+		return Result{Diagnosis: Diagnosis{Cause: CauseOK}}
+	}
+	cause := h.script[0]
+	h.script = h.script[1:]
+	h.checks++
+	if cause == "panic" {
+		panic("a probe exploded")
+	}
+	return Result{Diagnosis: Diagnosis{Code: cause.Code(), Cause: cause, Title: string(cause)}, DurationMS: 42}
+}
+
+func (h *harness) waitTimer(changed <-chan struct{}) {
+	h.t.Helper()
+	select {
+	case <-changed:
+	case <-time.After(5 * time.Second):
+		h.t.Fatal("the monitor did not set a timer")
+	}
+}
+
+// advance moves the clock by d and waits for the check it causes and the timer it sets.
+func (h *harness) advance(d time.Duration) Event {
+	h.t.Helper()
+	changed := h.clk.Changed()
+	h.clk.Advance(d)
+	ev := h.nextCheck()
+	h.waitTimer(changed)
+	return ev
+}
+
+// nextCheck reads events up to the next check result, keeping the state events.
+func (h *harness) nextCheck() Event {
+	h.t.Helper()
+	for {
+		select {
+		case ev := <-h.events:
+			if ev.Type == EventCheck {
+				return ev
+			}
+			h.states = append(h.states, ev)
+		case <-time.After(5 * time.Second):
+			h.t.Fatal("no check happened")
+		}
+	}
+}
+
+// toNext advances to the monitor's next scheduled check, returning the delay it had chosen.
+func (h *harness) toNext() (time.Duration, Event) {
+	h.t.Helper()
+	deadline, ok := h.clk.NextDeadline()
+	if !ok {
+		h.t.Fatal("no check is scheduled")
+	}
+	d := deadline.Sub(h.clk.Now())
+	return d, h.advance(d)
+}
+
+func (h *harness) stateCauses() []Cause {
+	var out []Cause
+	for _, ev := range h.states {
+		out = append(out, ev.Status.Cause)
+	}
+	return out
+}
+
+func TestMonitorHysteresis(t *testing.T) {
+	tests := []struct {
+		name   string
+		s      Settings
+		script []Cause
+		want   []Cause // the state after each check
+	}{
+		{"first check sets the state at once", testSettings,
+			[]Cause{CauseDNSFiltered}, []Cause{CauseDNSFiltered}},
+		{"one failing check is not enough (fail: 2)", testSettings,
+			[]Cause{CauseOK, CauseFirewallDrop, CauseOK, CauseFirewallDrop, CauseFirewallDrop},
+			[]Cause{CauseOK, CauseOK, CauseOK, CauseOK, CauseFirewallDrop}},
+		{"recovery needs recover: 2 good checks", testSettings,
+			[]Cause{CauseDNSFailure, CauseOK, CauseDNSFailure, CauseOK, CauseOK},
+			[]Cause{CauseDNSFailure, CauseDNSFailure, CauseDNSFailure, CauseDNSFailure, CauseOK}},
+		{"a new cause must be seen twice in a row", testSettings,
+			[]Cause{CauseOK, CauseDNSFailure, CauseFirewallDrop, CauseFirewallDrop},
+			[]Cause{CauseOK, CauseOK, CauseOK, CauseFirewallDrop}},
+		{"thresholds of 1 follow every check", Settings{Interval: time.Minute, FailingInterval: 15 * time.Second, Fail: 1, Recover: 1},
+			[]Cause{CauseOK, CauseBlockPage, CauseOK},
+			[]Cause{CauseOK, CauseBlockPage, CauseOK}},
+		{"gatus-like thresholds fail 3 recover 2", Settings{Interval: time.Minute, FailingInterval: 15 * time.Second, Fail: 3, Recover: 2},
+			[]Cause{CauseOK, CauseInternetDown, CauseInternetDown, CauseInternetDown, CauseOK, CauseOK},
+			[]Cause{CauseOK, CauseOK, CauseOK, CauseInternetDown, CauseInternetDown, CauseOK}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, tt.s, 0.5, tt.script...)
+			for i, want := range tt.want {
+				var ev Event
+				if i == 0 {
+					ev = h.advance(0)
+				} else {
+					_, ev = h.toNext()
+				}
+				if ev.Status.Cause != want {
+					t.Fatalf("after check %d (%s): state %s, want %s", i+1, tt.script[i], ev.Status.Cause, want)
+				}
+			}
+			// Each state change is one state event and one history record.
+			var changes []Cause
+			for i, c := range tt.want {
+				if i == 0 || c != tt.want[i-1] {
+					changes = append(changes, c)
+				}
+			}
+			if got := h.stateCauses(); len(got) != len(changes) {
+				t.Errorf("state events %v, want %v", got, changes)
+			}
+			if got := h.history.causes(); len(got) != len(changes) {
+				t.Errorf("history %v, want %v", got, changes)
+			}
+		})
+	}
+}
+
+func TestMonitorSchedule(t *testing.T) {
+	h := newHarness(t, testSettings, 0.5, CauseOK, CauseOK, CauseDNSFiltered, CauseDNSFiltered, CauseDNSFiltered, CauseOK, CauseOK, CauseOK)
+	h.advance(0)
+	steps := []struct {
+		want time.Duration
+		why  string
+	}{
+		{60 * time.Second, "healthy: interval"},
+		{60 * time.Second, "a problem seen once: confirm soon"},
+		{confirmDelay, "failing state: failing_interval"},
+		{15 * time.Second, "still failing"},
+		{15 * time.Second, "recovery seen once: confirm soon"},
+		{confirmDelay, "recovered: interval"},
+		{60 * time.Second, ""},
+	}
+	for i, st := range steps {
+		d, _ := h.toNext()
+		if d != st.want {
+			t.Fatalf("step %d: waited %v, want %v (%s)", i+1, d, st.want, st.why)
+		}
+	}
+}
+
+func TestMonitorJitterBounds(t *testing.T) {
+	for _, tt := range []struct {
+		jitter float64
+		want   time.Duration
+	}{
+		{0, 54 * time.Second},
+		{0.5, 60 * time.Second},
+		{0.999999, 66 * time.Second},
+	} {
+		h := newHarness(t, testSettings, tt.jitter, CauseOK, CauseOK)
+		h.advance(0)
+		d, _ := h.toNext()
+		if diff := d - tt.want; diff < -time.Millisecond || diff > time.Millisecond {
+			t.Errorf("jitter %v: interval %v, want %v", tt.jitter, d, tt.want)
+		}
+		if d < 54*time.Second || d > 66*time.Second {
+			t.Errorf("interval %v outside ±10%% of 60s", d)
+		}
+	}
+}
+
+// TestMonitorCoalescesNetworkEvents: a burst of route/address events gives one check once the
+// network has settled, long before the interval.
+func TestMonitorCoalescesNetworkEvents(t *testing.T) {
+	h := newHarness(t, testSettings, 0.5, CauseOK, CauseNoNetwork, CauseNoNetwork)
+	h.advance(0)
+	changed := h.clk.Changed()
+	for range 20 {
+		h.m.NetworkChanged()
+	}
+	h.waitTimer(changed)
+	start := h.clk.Now()
+	h.advance(networkSettle)
+	if h.checks != 2 {
+		t.Fatalf("%d checks after the burst, want 2", h.checks)
+	}
+	d, ev := h.toNext()
+	if d != confirmDelay || ev.Status.Cause != CauseNoNetwork {
+		t.Fatalf("confirmation after %v gave %s, want after %v: no_network", d, ev.Status.Cause, confirmDelay)
+	}
+	if took := h.clk.Now().Sub(start); took > 2*time.Second {
+		t.Errorf("network change to new state took %v", took)
+	}
+}
+
+// TestMonitorCheckNowCoalesces: requests while a check is pending or running collapse into at
+// most one more check.
+func TestMonitorCheckNowCoalesces(t *testing.T) {
+	h := newHarness(t, testSettings, 0.5, CauseOK, CauseOK, CauseOK, CauseOK)
+	h.advance(0)
+	for range 50 {
+		h.m.CheckNow()
+	}
+	h.nextCheck()
+	deadline := time.After(300 * time.Millisecond)
+	for done := false; !done; {
+		select {
+		case <-h.events:
+		case <-deadline:
+			done = true
+		}
+	}
+	h.mu.Lock()
+	checks := h.checks
+	h.mu.Unlock()
+	if checks < 2 || checks > 3 {
+		t.Errorf("%d checks for 50 requests, want 2 or 3 (the first, then one or two for the burst)", checks)
+	}
+}
+
+func TestMonitorSurvivesPanickingCheck(t *testing.T) {
+	h := newHarness(t, testSettings, 0.5, CauseOK, "panic", CauseOK)
+	h.advance(0)
+	_, ev := h.toNext()
+	if ev.Status.InternalErrors != 1 || ev.Check != nil {
+		t.Fatalf("after a panic: internal errors %d, check %v", ev.Status.InternalErrors, ev.Check)
+	}
+	if ev.Status.Cause != CauseOK {
+		t.Errorf("a panic changed the state to %s", ev.Status.Cause)
+	}
+	_, ev = h.toNext()
+	if ev.Check == nil || ev.Status.Checks != 3 {
+		t.Errorf("the monitor did not go on checking after a panic: %+v", ev.Status)
+	}
+}
+
+func TestMonitorReload(t *testing.T) {
+	h := newHarness(t, testSettings, 0.5, CauseOK, CauseOK)
+	h.advance(0)
+	changed := h.clk.Changed()
+	faster := testSettings
+	faster.Interval = 10 * time.Second
+	h.m.Reload(faster, h.check)
+	h.waitTimer(changed)
+	if d, _ := h.toNext(); d != 10*time.Second {
+		t.Errorf("after reload the next check came after %v, want 10s", d)
+	}
+}
+
+func TestMonitorPauseAndSlowSubscriber(t *testing.T) {
+	h := newHarness(t, testSettings, 0.5, CauseOK)
+	h.advance(0)
+	slow, _ := h.m.Subscribe()
+	until := h.clk.Now().Add(time.Hour)
+	h.m.Pause(until)
+	select {
+	case ev := <-h.events:
+		if ev.Status.PausedUntil == nil || !ev.Status.PausedUntil.Equal(until) {
+			t.Errorf("pause event %+v", ev.Status.PausedUntil)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("no event for the pause")
+	}
+	for range subscriberBuffer + 1 {
+		h.m.Pause(until)
+	}
+	n := 0
+	for range slow {
+		n++
+	}
+	if n > subscriberBuffer {
+		t.Errorf("slow subscriber got %d events before being dropped", n)
+	}
+}
