@@ -124,9 +124,9 @@ func (c *Checker) Check(ctx context.Context) Report {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 
-	path := newNetPath(c.cfg.DNS.Server, dnsTimeout(c.cfg.Timeout), rep.Facts.HostsEntries)
-	px := rep.Facts.Proxy.parsed()
 	ipv6 := hasIPv6(rep.Facts)
+	path := newNetPath(c.cfg.DNS.Server, dnsTimeout(c.cfg.Timeout), rep.Facts.HostsEntries, ipv6)
+	px := rep.Facts.Proxy.parsed()
 	r := newRun(ctx, c.log)
 
 	client := httpClient(path, envProxyFunc(c.getenv))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/clock"
+	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/history"
 )
 
@@ -334,5 +335,24 @@ func (m *Monitor) publishLocked(ev Event) {
 			delete(m.subs, id)
 			close(ch)
 		}
+	}
+}
+
+// SettingsFrom takes the monitor's settings from a configuration.
+func SettingsFrom(cfg *config.Config) Settings {
+	return Settings{
+		Interval:        cfg.Interval,
+		FailingInterval: cfg.FailingInterval,
+		Timeout:         cfg.Timeout,
+		Fail:            cfg.Thresholds.Fail,
+		Recover:         cfg.Thresholds.Recover,
+	}
+}
+
+// CheckFor returns a CheckFunc that runs checker and classifies its report.
+func CheckFor(checker *Checker) CheckFunc {
+	return func(ctx context.Context) Result {
+		rep := checker.Check(ctx)
+		return NewResult(rep, Classify(rep))
 	}
 }

@@ -54,6 +54,7 @@ func stepOf(err error) string {
 type netPath struct {
 	resolver   *net.Resolver
 	dnsTimeout time.Duration // one lookup's deadline, shorter than the check's so a silent resolver is named
+	ipv6       bool          // the machine has IPv6: names are resolved to AAAA records too
 	dialer     net.Dialer
 	hosts      map[string][]netip.Addr // the hosts file's Spotify entries, answered before DNS as the OS does
 
@@ -73,9 +74,10 @@ type lookupCall struct {
 const dnsAttempt = time.Second
 
 // newNetPath returns a netPath whose "system" resolver is the OS's, or the DNS server at
-// dnsServer (host:port) when it is set, with the hosts-file entries answered first.
-func newNetPath(dnsServer string, dnsTimeout time.Duration, hosts []HostsEntry) *netPath {
-	p := &netPath{resolver: net.DefaultResolver, dnsTimeout: dnsTimeout, dialer: net.Dialer{KeepAlive: -1},
+// dnsServer (host:port) when it is set, with the hosts-file entries answered first. Names are
+// resolved to IPv6 addresses too only when the machine has IPv6 (ipv6).
+func newNetPath(dnsServer string, dnsTimeout time.Duration, hosts []HostsEntry, ipv6 bool) *netPath {
+	p := &netPath{resolver: net.DefaultResolver, dnsTimeout: dnsTimeout, ipv6: ipv6, dialer: net.Dialer{KeepAlive: -1},
 		hosts: map[string][]netip.Addr{}, lookups: map[string]*lookupCall{}}
 	for _, h := range hosts {
 		if a, err := netip.ParseAddr(h.Addr); err == nil {
@@ -124,14 +126,34 @@ func (p *netPath) lookup(ctx context.Context, host string) ([]netip.Addr, error)
 	}
 }
 
-// resolve asks the resolver, sending the query again after each dnsAttempt that timed out,
-// until the lookup's deadline.
+// resolve asks the resolver for the address families the machine can use: IPv4, and IPv6 when
+// it has IPv6, as getaddrinfo with AI_ADDRCONFIG does. Each family is asked on its own, so a
+// lost answer for one costs that family one attempt, not the other's answer too. The lookup
+// fails only when every family fails (with the IPv4 error, the one the app would meet).
 func (p *netPath) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.dnsTimeout)
 	defer cancel()
+	if !p.ipv6 {
+		return p.resolveFamily(ctx, "ip4", host)
+	}
+	var v4, v6 []netip.Addr
+	var err4, err6 error
+	var wg sync.WaitGroup
+	wg.Go(func() { v4, err4 = p.resolveFamily(ctx, "ip4", host) })
+	wg.Go(func() { v6, err6 = p.resolveFamily(ctx, "ip6", host) })
+	wg.Wait()
+	if err4 != nil && err6 != nil {
+		return nil, err4
+	}
+	return append(v4, v6...), nil
+}
+
+// resolveFamily looks host up in one address family ("ip4" or "ip6"), sending the query again
+// after each dnsAttempt that timed out, until ctx ends.
+func (p *netPath) resolveFamily(ctx context.Context, network, host string) ([]netip.Addr, error) {
 	for {
 		attempt, cancelAttempt := context.WithTimeout(ctx, dnsAttempt)
-		addrs, err := p.resolver.LookupNetIP(attempt, "ip", host)
+		addrs, err := p.resolver.LookupNetIP(attempt, network, host)
 		cancelAttempt()
 		if err == nil {
 			for i, a := range addrs {

@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 func run(t *testing.T, env []string, args ...string) (stdout, stderr string, status int) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir()}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_RUNTIME_DIR=" + t.TempDir()}, env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -207,6 +207,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{[]string{"check", "--jsn"}, 2, "flag provided but not defined: -jsn"},
 		{[]string{"check", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"status"}, 3, "no spotwatch daemon is running"},
+		{[]string{"daemon", "--help"}, 0, "SIGHUP reloads"},
+		{[]string{"status", "--help"}, 0, "--history"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -26,6 +26,8 @@ something blocking Spotify, what exactly, and how to fix it.
 
 Usage:
   spotwatch check [--json] [--config FILE]   run one check and print the diagnosis
+  spotwatch daemon [--config FILE]           run the monitor and its local status API (what the service runs)
+  spotwatch status [--json] [--history]      ask the running daemon for the state
   spotwatch version                          print the version
   spotwatch help                             show this help
 
@@ -43,6 +45,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "check":
 		return runCheck(ctx, args[1:], stdout, stderr)
+	case "daemon":
+		return runDaemon(ctx, args[1:], stderr)
+	case "status":
+		return runStatus(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "spotwatch %s\n", monitor.Version)
 		return exitOK

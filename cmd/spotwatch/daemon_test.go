@@ -1,0 +1,288 @@
+package main_test
+
+import (
+	"bufio"
+	"context"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spotwatch/spotwatch/internal/history"
+	"github.com/spotwatch/spotwatch/internal/testnet"
+	"github.com/spotwatch/spotwatch/internal/testworld"
+	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/svc/api"
+)
+
+// fastSchedule makes the daemon check every second so a test sees state changes quickly.
+const fastSchedule = "interval: 1s\nfailing_interval: 1s\ntimeout: 1s\n"
+
+// daemonProc is a running `spotwatch daemon`.
+type daemonProc struct {
+	cmd     *exec.Cmd
+	socket  string
+	history string
+	logMu   sync.Mutex
+	log     strings.Builder
+	exited  chan error
+}
+
+// daemonEnv is the environment of a daemon whose socket, history and config live under dir.
+func daemonEnv(w *testworld.World, dir string) []string {
+	return []string{
+		"SSL_CERT_FILE=" + w.SystemPEM,
+		"HOME=" + dir,
+		"XDG_RUNTIME_DIR=" + filepath.Join(dir, "run"),
+		"XDG_STATE_HOME=" + filepath.Join(dir, "state"),
+		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
+		"PATH=" + os.Getenv("PATH"),
+	}
+}
+
+func startDaemon(t *testing.T, w *testworld.World, dir, cfg string) *daemonProc {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, "run"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	d := &daemonProc{
+		cmd:     exec.Command(binary, "daemon", "--config", cfg),
+		socket:  filepath.Join(dir, "run", "spotwatch", "spotwatch.sock"),
+		history: filepath.Join(dir, "state", "spotwatch", "history.log"),
+		exited:  make(chan error, 1),
+	}
+	d.cmd.Env = daemonEnv(w, dir)
+	stderr, err := d.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatalf("starting the daemon: %v", err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			d.logMu.Lock()
+			d.log.WriteString(sc.Text() + "\n")
+			d.logMu.Unlock()
+		}
+		d.exited <- d.cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if d.cmd.ProcessState == nil {
+			d.cmd.Process.Kill()
+			<-d.exited
+		}
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", d.logText())
+		}
+	})
+	client := api.NewClient(d.socket)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := client.Status(ctx)
+		cancel()
+		if err == nil {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon's status API did not answer: %v\n%s", err, d.logText())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (d *daemonProc) logText() string {
+	d.logMu.Lock()
+	defer d.logMu.Unlock()
+	return d.log.String()
+}
+
+// waitState reads events until the state's cause is want, returning the state events seen.
+func waitState(t *testing.T, events <-chan monitor.Event, errs <-chan error, want monitor.Cause) []monitor.Event {
+	t.Helper()
+	var states []monitor.Event
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("event stream ended while waiting for %s: %v", want, <-errs)
+			}
+			if ev.Type == monitor.EventState {
+				states = append(states, ev)
+				if ev.Status.Cause == want {
+					return states
+				}
+			}
+		case <-timeout:
+			t.Fatalf("the state did not become %s; state events: %v", want, causesOf(states))
+		}
+	}
+}
+
+func causesOf(events []monitor.Event) []monitor.Cause {
+	var out []monitor.Cause
+	for _, ev := range events {
+		out = append(out, ev.Status.Cause)
+	}
+	return out
+}
+
+// TestDaemonEventsAndHistory runs the real daemon against the loopback world, follows its
+// server-sent events while a DNS filter appears and goes, and checks the history it kept.
+func TestDaemonEventsAndHistory(t *testing.T) {
+	w := newWorld(t)
+	dir := t.TempDir()
+	cfg, err := w.WriteConfig(fastSchedule + "thresholds: {fail: 2, recover: 1}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, w, dir, cfg)
+	client := api.NewClient(d.socket)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events, errs := client.Events(ctx)
+
+	waitState(t, events, errs, monitor.CauseOK)
+	w.Zone.SetModeSuffix("spotify.com", testnet.Sinkhole)
+	failing := waitState(t, events, errs, monitor.CauseDNSFiltered)
+	last := failing[len(failing)-1]
+	if last.Previous != monitor.CauseOK || last.Status.Code != 7 {
+		t.Errorf("state event %s (previous %s, code %d), want dns_filtered after ok, code 7", last.Status.Cause, last.Previous, last.Status.Code)
+	}
+	if len(failing) != 1 {
+		t.Errorf("state events while the filter appeared: %v, want exactly one", causesOf(failing))
+	}
+	w.Zone.SetModeSuffix("spotify.com", testnet.Answer)
+	recovered := waitState(t, events, errs, monitor.CauseOK)
+	if got := recovered[len(recovered)-1]; got.Previous != monitor.CauseDNSFiltered || got.Lasted <= 0 {
+		t.Errorf("recovery event: previous %s, lasted %v", got.Previous, got.Lasted)
+	}
+
+	// `spotwatch status` asks the daemon.
+	env := daemonEnv(w, dir)
+	out, stderr, code := run(t, env, "status", "--history")
+	if code != 0 || !strings.Contains(out, "Spotify is reachable") || !strings.Contains(out, "dns_filtered") {
+		t.Errorf("status --history: exit %d\n%s%s", code, out, stderr)
+	}
+	out, _, code = run(t, env, "status", "--json")
+	if code != 0 || !strings.Contains(out, `"cause": "ok"`) || !strings.Contains(out, `"since"`) {
+		t.Errorf("status --json: exit %d\n%s", code, out)
+	}
+
+	records, err := client.History(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range records {
+		got = append(got, r.Previous+">"+r.Cause)
+	}
+	want := []string{"checking>ok", "ok>dns_filtered", "dns_filtered>ok"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("history %v, want %v", got, want)
+	}
+
+	// A bad configuration on SIGHUP is logged with file:line and the daemon keeps running.
+	if err := os.WriteFile(cfg, []byte("interval: 1s\nintervall: 2s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	waitLog(t, d, filepath.Base(cfg)+":2: intervall")
+	if _, err := client.Status(ctx); err != nil {
+		t.Fatalf("the daemon stopped answering after a bad reload: %v", err)
+	}
+
+	// SIGTERM stops it cleanly and the history on disk holds the same records.
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-d.exited:
+		if err != nil {
+			t.Errorf("daemon exit: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the daemon did not stop on SIGTERM")
+	}
+	onDisk, damage, err := history.Read(d.history, nil)
+	if err != nil || len(damage) > 0 || len(onDisk) != len(records) {
+		t.Errorf("history file: %d records, damage %v, err %v; want %d records", len(onDisk), damage, err, len(records))
+	}
+	if _, err := api.NewClient(d.socket).Status(context.Background()); err == nil {
+		t.Error("the socket still answers after the daemon stopped")
+	}
+}
+
+func waitLog(t *testing.T, d *daemonProc, fragment string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(d.logText(), fragment) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon never logged %q", fragment)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestDaemonHistorySurvivesSIGKILL kills the real daemon with SIGKILL at random moments while
+// faults come and go (thresholds of 1, so every flip is a state change written to the
+// history), restarting it each time, then checks that the history file is intact.
+func TestDaemonHistorySurvivesSIGKILL(t *testing.T) {
+	w := newWorld(t)
+	dir := t.TempDir()
+	cfg, err := w.WriteConfig("interval: 200ms\nfailing_interval: 200ms\ntimeout: 200ms\nthresholds: {fail: 1, recover: 1}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	flipped := make(chan struct{})
+	go func() {
+		defer close(flipped)
+		modes := []testnet.Mode{testnet.Sinkhole, testnet.Answer, testnet.NXDomain, testnet.Answer}
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				w.Zone.SetModeSuffix("spotify.com", testnet.Answer)
+				return
+			case <-time.After(150 * time.Millisecond):
+				w.Zone.SetModeSuffix("spotify.com", modes[i%len(modes)])
+			}
+		}
+	}()
+	kills := 12
+	var historyPath string
+	for i := range kills {
+		d := startDaemon(t, w, dir, cfg)
+		historyPath = d.history
+		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
+		d.cmd.Process.Kill()
+		<-d.exited
+		recs, damage, err := history.Read(d.history, nil)
+		if err != nil {
+			t.Fatalf("kill %d: reading the history: %v", i+1, err)
+		}
+		for _, dmg := range damage {
+			if !strings.Contains(dmg.Reason, "incomplete") {
+				t.Errorf("kill %d: damage other than a torn last record: %v", i+1, dmg)
+			}
+		}
+		for j := 1; j < len(recs); j++ {
+			if recs[j].Time.Before(recs[j-1].Time) {
+				t.Errorf("kill %d: records out of order at %d", i+1, j)
+			}
+		}
+	}
+	close(stop)
+	<-flipped
+	recs, damage, err := history.Read(historyPath, nil)
+	if err != nil || len(recs) < kills {
+		t.Fatalf("after %d kills: %d records, damage %v, err %v", kills, len(recs), damage, err)
+	}
+	t.Logf("%d kills, %d state changes recorded, damage: %v", kills, len(recs), damage)
+}

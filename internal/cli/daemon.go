@@ -1,0 +1,284 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spotwatch/spotwatch/internal/config"
+	"github.com/spotwatch/spotwatch/internal/history"
+	"github.com/spotwatch/spotwatch/internal/logfile"
+	"github.com/spotwatch/spotwatch/internal/netwatch"
+	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/svc/api"
+)
+
+// configPollInterval is how often the daemon looks at its config file for changes.
+const configPollInterval = 2 * time.Second
+
+// daemonFlags are the flags of `spotwatch daemon`.
+type daemonFlags struct {
+	configPath string
+	system     bool
+}
+
+func parseDaemonFlags(name string, args []string, stderr io.Writer) (daemonFlags, int, bool) {
+	var f daemonFlags
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.configPath, "config", "", "configuration `FILE` (default: the per-user config file if present, else built-in defaults)")
+	fs.BoolVar(&f.system, "system", false, "run as the system-wide service (system paths for the socket and history)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: spotwatch %s [--config FILE] [--system]\n\nRuns the monitor in the foreground with the local status API (what the OS service runs).\nSIGHUP reloads the configuration; an invalid new configuration is logged and the old one kept.\n\n", name)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return f, exitOK, false
+		}
+		return f, exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "spotwatch %s: unexpected argument %q\n", name, fs.Arg(0))
+		return f, exitUsage, false
+	}
+	return f, 0, true
+}
+
+// runDaemon is `spotwatch daemon`: the monitor, its history, the status API and the watchers,
+// until SIGINT or SIGTERM.
+func runDaemon(ctx context.Context, args []string, stderr io.Writer) int {
+	flags, status, ok := parseDaemonFlags("daemon", args, stderr)
+	if !ok {
+		return status
+	}
+	cfg, cfgPath, err := loadConfigPath(flags.configPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
+		return exitUsage
+	}
+	log, closeLog, err := daemonLogger(cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
+		return exitUsage
+	}
+	defer closeLog()
+	d, err := startDaemon(ctx, cfg, cfgPath, flags.system, log)
+	if err != nil {
+		log.Error("starting the daemon", "err", err)
+		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
+		return exitInternal
+	}
+	d.wait()
+	return exitOK
+}
+
+// daemon is a running monitor with its API, watchers and history.
+type daemon struct {
+	log     *slog.Logger
+	monitor *monitor.Monitor
+	store   *history.Store
+	server  *api.Server
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	system  bool
+
+	cfgPath string
+	cfgMod  time.Time
+	cfgSize int64
+}
+
+// startDaemon starts everything and returns at once; wait blocks until ctx ends and all stopped.
+func startDaemon(parent context.Context, cfg *config.Config, cfgPath string, system bool, log *slog.Logger) (*daemon, error) {
+	ctx, cancel := context.WithCancel(parent)
+	d := &daemon{log: log, cancel: cancel, system: system, cfgPath: cfgPath}
+	fail := func(err error) (*daemon, error) {
+		cancel()
+		d.wg.Wait()
+		if d.store != nil {
+			d.store.Close()
+		}
+		return nil, err
+	}
+	checker, err := monitor.NewChecker(cfg, monitor.Options{Logger: log})
+	if err != nil {
+		return fail(err)
+	}
+	histPath, err := history.DefaultPath(system)
+	if err != nil {
+		return fail(fmt.Errorf("finding the history file: %w", err))
+	}
+	if d.store, err = history.Open(histPath, history.Options{Logger: log}); err != nil {
+		return fail(fmt.Errorf("opening the history: %w", err))
+	}
+	d.monitor = monitor.NewMonitor(monitor.SettingsFrom(cfg), monitor.CheckFor(checker), monitor.MonitorOptions{Logger: log, History: d.store})
+
+	socket := cfg.API.Socket
+	if socket == "" {
+		if socket, err = api.DefaultSocketPath(system); err != nil {
+			return fail(fmt.Errorf("finding the status socket's path: %w", err))
+		}
+	}
+	ln, err := api.Listen(socket, system)
+	if err != nil {
+		return fail(err)
+	}
+	d.server = api.NewServer(api.ServerOptions{Source: d.monitor, History: d.store.Last, Logger: log, System: system})
+	d.run(func() {
+		if err := d.server.Serve(ln); err != nil {
+			log.Error("status API stopped", "err", err)
+		}
+	})
+	d.run(func() {
+		<-ctx.Done()
+		shutdown, stop := context.WithTimeout(context.Background(), 2*time.Second)
+		defer stop()
+		d.server.Shutdown(shutdown)
+	})
+	if cfg.Metrics.Listen != "" {
+		metrics, err := api.ListenMetrics(cfg.Metrics.Listen)
+		if err != nil {
+			ln.Close()
+			return fail(fmt.Errorf("metrics.listen: %w", err))
+		}
+		d.run(func() {
+			if err := api.ServeMetricsOn(ctx, metrics, d.monitor, log); err != nil {
+				log.Error("metrics endpoint stopped", "err", err)
+			}
+		})
+	}
+	d.run(func() { d.monitor.Run(ctx) })
+	d.run(func() { d.watchNetwork(ctx) })
+	d.run(func() { d.watchConfig(ctx) })
+	log.Info("spotwatch daemon started", "version", monitor.Version, "socket", socket, "history", histPath, "config", cfgPathOrDefaults(cfgPath))
+	return d, nil
+}
+
+func (d *daemon) run(f func()) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		f()
+	}()
+}
+
+// wait blocks until the daemon has stopped, then closes the history.
+func (d *daemon) wait() {
+	d.wg.Wait()
+	if err := d.store.Close(); err != nil {
+		d.log.Error("closing the history", "err", err)
+	}
+	d.log.Info("spotwatch daemon stopped")
+}
+
+// watchNetwork re-checks on route, address and power changes; where the OS offers no events
+// it polls.
+func (d *daemon) watchNetwork(ctx context.Context) {
+	onChange := func(c netwatch.Change) {
+		d.log.Debug("network changed", "reason", c.Reason)
+		d.monitor.NetworkChanged()
+	}
+	err := netwatch.Watch(ctx, onChange, d.log)
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	d.log.Warn("network events unavailable, polling instead", "err", err)
+	if err := netwatch.NewPoller(10*time.Second).Watch(ctx, onChange, d.log); err != nil && ctx.Err() == nil {
+		d.log.Error("network polling stopped", "err", err)
+	}
+}
+
+// watchConfig reloads the configuration on SIGHUP and when its file changes.
+func (d *daemon) watchConfig(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	d.cfgMod, d.cfgSize = fileStamp(d.cfgPath)
+	tick := time.NewTicker(configPollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			d.reload("SIGHUP")
+		case <-tick.C:
+			if d.cfgPath == "" {
+				continue
+			}
+			if mod, size := fileStamp(d.cfgPath); !mod.Equal(d.cfgMod) || size != d.cfgSize {
+				d.cfgMod, d.cfgSize = mod, size
+				d.reload("file changed")
+			}
+		}
+	}
+}
+
+// reload applies a new configuration, or logs why it cannot and keeps the running one.
+func (d *daemon) reload(why string) {
+	if d.cfgPath == "" {
+		d.log.Info("no configuration file to reload; running on defaults", "trigger", why)
+		return
+	}
+	cfg, err := config.Load(d.cfgPath)
+	if err != nil {
+		d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why, "err", err.Error())
+		return
+	}
+	checker, err := monitor.NewChecker(cfg, monitor.Options{Logger: d.log})
+	if err != nil {
+		d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why, "err", err.Error())
+		return
+	}
+	d.monitor.Reload(monitor.SettingsFrom(cfg), monitor.CheckFor(checker))
+	d.monitor.CheckNow()
+	d.log.Info("configuration reloaded", "trigger", why, "config", d.cfgPath)
+}
+
+func fileStamp(path string) (time.Time, int64) {
+	if path == "" {
+		return time.Time{}, 0
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}, -1
+	}
+	return info.ModTime(), info.Size()
+}
+
+func cfgPathOrDefaults(path string) string {
+	if path == "" {
+		return "(built-in defaults)"
+	}
+	return path
+}
+
+// loadConfigPath is loadConfig, also returning the file's path ("" for the defaults).
+func loadConfigPath(path string) (*config.Config, string, error) {
+	if path != "" {
+		cfg, err := config.Load(path)
+		return cfg, path, err
+	}
+	return config.LoadDefault()
+}
+
+// daemonLogger logs to stderr (text on a terminal, else per log.format) and, when log.file is
+// set, to that size-bounded file as well.
+func daemonLogger(cfg *config.Config, stderr io.Writer) (*slog.Logger, func(), error) {
+	if cfg.Log.File == "" {
+		return newLogger(cfg, stderr), func() {}, nil
+	}
+	file, err := logfile.Open(cfg.Log.File, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return newLogger(cfg, io.MultiWriter(stderr, file)), func() { file.Close() }, nil
+}

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spotwatch/spotwatch/internal/history"
+	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/svc/api"
+)
+
+// exitNotRunning is `status`'s exit status when no daemon answers (as LSB's "program is not running").
+const exitNotRunning = 3
+
+// runStatus is `spotwatch status`: asks the daemon for its state (and history).
+func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the daemon's state as JSON")
+	withHistory := fs.Bool("history", false, "also print the history of state changes")
+	limit := fs.Int("limit", 20, "how many history entries to show")
+	system := fs.Bool("system", false, "ask the system-wide daemon")
+	configPath := fs.String("config", "", "configuration `FILE` (for api.socket)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: spotwatch status [--json] [--history] [--system]\n\nAsks the running spotwatch daemon for Spotify's state. Exit status 3 when no daemon runs.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
+		return exitUsage
+	}
+	socket := cfg.API.Socket
+	if socket == "" {
+		if socket, err = api.DefaultSocketPath(*system); err != nil {
+			fmt.Fprintf(stderr, "spotwatch: %v\n", err)
+			return exitInternal
+		}
+	}
+	client := api.NewClient(socket)
+	st, err := client.Status(ctx)
+	if errors.Is(err, api.ErrNoDaemon) {
+		fmt.Fprintf(stderr, "spotwatch: %v; 'spotwatch check' works without one\n", err)
+		return exitNotRunning
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "spotwatch: asking the daemon: %v\n", err)
+		return exitInternal
+	}
+	var records []history.Record
+	if *withHistory {
+		if records, err = client.History(ctx, *limit); err != nil {
+			fmt.Fprintf(stderr, "spotwatch: reading the history: %v\n", err)
+			return exitInternal
+		}
+	}
+	if *asJSON {
+		out := struct {
+			monitor.Status
+			History []history.Record `json:"history,omitempty"`
+		}{st, records}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return exitInternal
+		}
+		return exitOK
+	}
+	writeStatus(stdout, st, time.Now(), isTerminal(stdout))
+	if *withHistory {
+		writeHistory(stdout, records)
+	}
+	return exitOK
+}
+
+// writeStatus prints the daemon's state: the diagnosis as `check` prints it, then since when,
+// the last check and whether notifications are paused.
+func writeStatus(w io.Writer, st monitor.Status, now time.Time, color bool) {
+	if st.Cause == monitor.CauseChecking {
+		fmt.Fprintf(w, "… Checking: the daemon has not finished its first check yet.\n")
+		return
+	}
+	writeText(w, st.Result, color)
+	fmt.Fprintf(w, "State since %s (%s).", st.Since.Local().Format("Jan 2 15:04"), humanDuration(now.Sub(st.Since)))
+	if !st.LastCheck.IsZero() {
+		fmt.Fprintf(w, " Last check %s (%.1f s), %d checks so far.", st.LastCheck.Local().Format("15:04:05"), float64(st.LastCheckMS)/1000, st.Checks)
+	}
+	fmt.Fprintln(w)
+	if st.PendingCause != "" {
+		fmt.Fprintf(w, "The last check saw %q; confirming before the state changes.\n", st.PendingCause)
+	}
+	if st.PausedUntil != nil && st.PausedUntil.After(now) {
+		fmt.Fprintf(w, "Notifications paused until %s.\n", st.PausedUntil.Local().Format("Jan 2 15:04"))
+	}
+}
+
+// writeHistory prints state changes, oldest first.
+func writeHistory(w io.Writer, records []history.Record) {
+	fmt.Fprintf(w, "\nHistory (%d state changes):\n", len(records))
+	for _, r := range records {
+		line := fmt.Sprintf("  %s  %-16s %s", r.Time.Local().Format("2006-01-02 15:04:05"), r.Cause, r.Title)
+		if r.Previous != "" && r.Previous != string(monitor.CauseChecking) {
+			line += fmt.Sprintf(" (after %s for %s)", r.Previous, humanDuration(r.Duration))
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+// humanDuration renders a duration the way a person says it: "40 s", "14 min", "3 h 5 min".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	default:
+		return fmt.Sprintf("%d days", int(d.Hours()/24))
+	}
+}

@@ -1,0 +1,57 @@
+package history
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// DefaultPath returns where the history lives.
+//
+// Per user (system false), following each OS's convention for state an application keeps:
+//   - Linux and other Unix: $XDG_STATE_HOME/spotwatch/history.log when XDG_STATE_HOME is an
+//     absolute path, else ~/.local/state/spotwatch/history.log (the XDG base directory
+//     specification's state directory, for "actions history"; not a cache, which may be purged);
+//   - macOS: ~/Library/Application Support/spotwatch/history.log (os.UserConfigDir);
+//   - Windows: %LocalAppData%\spotwatch\history.log (os.UserCacheDir: local, not roaming).
+//
+// For the system service (system true): /var/lib/spotwatch/history.log on Linux and other
+// Unix, /Library/Application Support/spotwatch/history.log on macOS and
+// %ProgramData%\spotwatch\history.log on Windows.
+func DefaultPath(system bool) (string, error) {
+	return defaultPath(runtime.GOOS, system, os.Getenv)
+}
+
+func defaultPath(goos string, system bool, getenv func(string) string) (string, error) {
+	const app, file = "spotwatch", "history.log"
+	switch {
+	case goos == "windows" && system:
+		dir := getenv("ProgramData")
+		if dir == "" {
+			dir = `C:\ProgramData`
+		}
+		return filepath.Join(dir, app, file), nil
+	case goos == "windows":
+		dir := getenv("LocalAppData")
+		if dir == "" {
+			return "", errors.New("finding the history directory: %LocalAppData% is not set")
+		}
+		return filepath.Join(dir, app, file), nil
+	case (goos == "darwin" || goos == "ios") && system:
+		return filepath.Join("/Library/Application Support", app, file), nil
+	case system:
+		return filepath.Join("/var/lib", app, file), nil
+	}
+	if dir := getenv("XDG_STATE_HOME"); goos != "darwin" && goos != "ios" && filepath.IsAbs(dir) {
+		return filepath.Join(dir, app, file), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		return "", errors.New("finding the history directory: $HOME is not set")
+	}
+	if goos == "darwin" || goos == "ios" {
+		return filepath.Join(home, "Library", "Application Support", app, file), nil
+	}
+	return filepath.Join(home, ".local", "state", app, file), nil
+}

@@ -1,0 +1,192 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+)
+
+// socketName is the file name of the socket in its directory.
+const socketName = "spotwatch.sock"
+
+// staleProbeTimeout bounds the dial that tells a live socket from a stale one.
+const staleProbeTimeout = 2 * time.Second
+
+// DefaultSocketPath returns where the daemon's socket lives.
+//
+// A user daemon (system false):
+//   - Linux and other Unix: $XDG_RUNTIME_DIR/spotwatch/spotwatch.sock (the per-user runtime
+//     directory, private to the user and emptied at logout); where XDG_RUNTIME_DIR is unset,
+//     /tmp/spotwatch-<uid>/spotwatch.sock (Listen makes the directory 0700 and refuses one that
+//     another user owns);
+//   - macOS: ~/Library/Application Support/spotwatch/spotwatch.sock: $TMPDIR would be the
+//     per-user temporary directory, but launchd agents, ssh sessions and sudo do not all get it,
+//     while every process of the user agrees on $HOME;
+//   - Windows: %LOCALAPPDATA%\spotwatch\spotwatch.sock.
+//
+// A system daemon (system true): /run/spotwatch/spotwatch.sock on Linux,
+// /var/run/spotwatch/spotwatch.sock on macOS and other Unix (a directory of spotwatch's own,
+// so that Listen never changes the mode of a shared one), and
+// %ProgramData%\spotwatch\spotwatch.sock on Windows.
+func DefaultSocketPath(system bool) (string, error) {
+	return defaultSocketPath(runtime.GOOS, system, os.Getenv, os.Getuid())
+}
+
+func defaultSocketPath(goos string, system bool, getenv func(string) string, uid int) (string, error) {
+	const app = "spotwatch"
+	switch {
+	case goos == "windows" && system:
+		dir := getenv("ProgramData")
+		if dir == "" {
+			dir = `C:\ProgramData`
+		}
+		return windowsJoin(dir, app, socketName), nil
+	case goos == "windows":
+		dir := getenv("LocalAppData")
+		if dir == "" {
+			return "", errors.New("finding the socket directory: %LocalAppData% is not set")
+		}
+		return windowsJoin(dir, app, socketName), nil
+	case goos == "linux" && system:
+		return "/run/" + app + "/" + socketName, nil
+	case system:
+		return "/var/run/" + app + "/" + socketName, nil
+	case goos == "darwin" || goos == "ios":
+		home := getenv("HOME")
+		if home == "" {
+			return "", errors.New("finding the socket directory: $HOME is not set")
+		}
+		return filepath.Join(home, "Library", "Application Support", app, socketName), nil
+	}
+	if dir := getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(dir) {
+		return filepath.Join(dir, app, socketName), nil
+	}
+	return filepath.Join("/tmp", app+"-"+strconv.Itoa(uid), socketName), nil
+}
+
+// windowsJoin joins path elements with backslashes whatever the OS running this (tests run the
+// Windows table on Linux).
+func windowsJoin(elem ...string) string {
+	p := elem[0]
+	for _, e := range elem[1:] {
+		if len(p) > 0 && p[len(p)-1] != '\\' && p[len(p)-1] != '/' {
+			p += `\`
+		}
+		p += e
+	}
+	return p
+}
+
+// Listen opens the daemon's socket at path. It creates the parent directory (mode 0700 for a
+// user daemon, 0755 for a system one) when it is missing, and refuses an existing one that is
+// not safe to use: not a directory, or (on Unix) owned by another user than this one or root,
+// or writable by others without the sticky bit. A socket left at path by a daemon that died
+// (one nobody answers on) is removed; a live daemon's socket never is: Listen returns an error
+// wrapping ErrDaemonRunning. Anything else at path (a regular file, say) is left alone and
+// refused. The socket's mode is set to 0600 for a user daemon and 0666 for a system one (see
+// the package comment for who may then do what). Closing the listener removes the socket.
+func Listen(path string, system bool) (net.Listener, error) {
+	if path == "" {
+		return nil, errors.New("opening the API socket: no path")
+	}
+	if n, limit := len(path), maxSocketPath(); n > limit {
+		return nil, fmt.Errorf("opening the API socket %s: the path is %d bytes long, longer than the %d a Unix socket allows on %s; set api.socket to a shorter path", path, n, limit, runtime.GOOS)
+	}
+	dir := filepath.Dir(path)
+	dirMode := os.FileMode(0o700)
+	if system {
+		dirMode = 0o755
+	}
+	if err := makeDir(dir, dirMode); err != nil {
+		return nil, fmt.Errorf("opening the API socket %s: %w", path, err)
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("opening the API socket %s: %w", path, err)
+	}
+	defer unlock()
+	if err := removeStale(path); err != nil {
+		return nil, fmt.Errorf("opening the API socket %s: %w", path, err)
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		if isAddrInUse(err) {
+			return nil, fmt.Errorf("opening the API socket %s: %w", path, ErrDaemonRunning)
+		}
+		return nil, fmt.Errorf("opening the API socket: %w", err)
+	}
+	mode := os.FileMode(0o600)
+	if system {
+		mode = 0o666
+	}
+	if err := chmodSocket(path, mode); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("opening the API socket: %w", err)
+	}
+	return ln, nil
+}
+
+// makeDir creates dir with mode when it is missing (mode exactly: the umask does not apply),
+// else checks that it is safe to hold the socket.
+func makeDir(dir string, mode os.FileMode) error {
+	info, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, mode); err != nil {
+			return fmt.Errorf("creating the socket directory: %w", err)
+		}
+		if err := chmodDir(dir, mode); err != nil {
+			return fmt.Errorf("setting the mode of the socket directory: %w", err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking the socket directory: %w", err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("the socket directory %s is not a directory (%s)", dir, info.Mode().Type())
+	}
+	return checkDir(dir, info)
+}
+
+// removeStale removes the socket at path when nobody answers on it.
+func removeStale(path string) error {
+	info, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking for an old socket: %w", err)
+	}
+	if info.Mode().Type() != fs.ModeSocket {
+		return fmt.Errorf("%s exists and is not a socket (%s): not removing it", path, describeMode(info.Mode()))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), staleProbeTimeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", path)
+	if err == nil {
+		conn.Close()
+		return fmt.Errorf("%w (it answers on %s)", ErrDaemonRunning, path)
+	}
+	if !isRefused(err) {
+		return fmt.Errorf("checking whether a daemon answers on the old socket: %w", err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the stale socket: %w", err)
+	}
+	return nil
+}
+
+func describeMode(m os.FileMode) string {
+	if m.IsRegular() {
+		return "a regular file"
+	}
+	return m.Type().String()
+}
