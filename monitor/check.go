@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -235,9 +236,15 @@ func resolveFor(ctx context.Context, path *netPath, host string, ipv6 bool, p Pr
 // maxAccessPoints bounds how many access-point endpoints one check connects to.
 const maxAccessPoints = 6
 
-// accessPoints asks apresolve for access points (falling back to the configured ones) and
-// connects to them over raw TCP, as the app does.
+// accessPoints asks apresolve for access points and connects to them over raw TCP, as the app
+// does. The fallback access points (the app's answer to a slow or failed apresolve) are
+// connected to from the start, beside apresolve: on a slow, lossy link apresolve and the
+// lookup of the names it gives can take most of the deadline, and an access point reached
+// late, or not tried at all, must not read as a blocked one.
 func (c *Checker) accessPoints(ctx context.Context, path *netPath, px *url.URL, ipv6 bool) []Probe {
+	fallbackAPs := chooseAccessPoints(c.cfg.Spotify.FallbackAccessPoints)
+	fallback := make(chan []Probe, 1)
+	go func() { fallback <- c.connectAccessPoints(ctx, path, px, ipv6, fallbackAPs) }()
 	probes, body := c.https(ctx, path, px, c.apresolve, ipv6)
 	aps := parseAccessPoints(body)
 	for i := range probes {
@@ -246,11 +253,19 @@ func (c *Checker) accessPoints(ctx context.Context, path *netPath, px *url.URL, 
 			probes[i].Detail.AccessPoints = aps
 		}
 	}
-	if len(aps) == 0 {
-		aps = c.cfg.Spotify.FallbackAccessPoints
+	var resolved []string
+	for _, ap := range chooseAccessPoints(aps) {
+		if !slices.Contains(fallbackAPs, ap) {
+			resolved = append(resolved, ap)
+		}
 	}
-	aps = chooseAccessPoints(aps)
+	probes = append(probes, c.connectAccessPoints(ctx, path, px, ipv6, resolved)...)
+	return append(probes, <-fallback...)
+}
 
+// connectAccessPoints resolves the access points' names (unless a proxy does) and connects to
+// every address, concurrently.
+func (c *Checker) connectAccessPoints(ctx context.Context, path *netPath, px *url.URL, ipv6 bool, aps []string) []Probe {
 	resolved := map[string][]string{}
 	var hostProbes []Probe
 	if px == nil {
@@ -284,7 +299,7 @@ func (c *Checker) accessPoints(ctx context.Context, path *netPath, px *url.URL, 
 		}
 	}
 	wg.Wait()
-	return append(probes, hostProbes...)
+	return hostProbes
 }
 
 // parseAccessPoints reads apresolve's JSON answer.

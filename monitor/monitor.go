@@ -24,6 +24,7 @@ type Settings struct {
 	Timeout         time.Duration // one check's deadline
 	Fail            int           // consecutive failing checks before the state turns failing
 	Recover         int           // consecutive good checks before it turns good again
+	Confirm         time.Duration // how soon a check that disagrees with the state is repeated; 0 = confirmDelay
 }
 
 // HistoryWriter keeps every state change; the daemon passes a durable history.Store.
@@ -75,8 +76,8 @@ const (
 const (
 	// networkSettle coalesces a burst of route and address events into one re-check.
 	networkSettle = 300 * time.Millisecond
-	// confirmDelay is how soon a check that disagrees with the state is repeated, so hysteresis
-	// confirms a change in seconds, not after a whole interval.
+	// confirmDelay is how soon, by default, a check that disagrees with the state is repeated,
+	// so hysteresis confirms a change in seconds, not after a whole interval.
 	confirmDelay = time.Second
 	// jitterFraction spreads checks of many machines: ±10 % of the interval.
 	jitterFraction = 0.1
@@ -316,6 +317,9 @@ func (m *Monitor) nextDelay() time.Duration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.status.PendingCause != "" {
+		if m.settings.Confirm > 0 {
+			return m.settings.Confirm
+		}
 		return confirmDelay
 	}
 	base := m.settings.Interval
