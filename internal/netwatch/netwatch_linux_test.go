@@ -31,37 +31,39 @@ type step struct {
 	poll bool     // Poller: whether it sees a change
 }
 
-// steps build a network in an empty namespace, make noise that is no change, and take the
+// netnsSteps build a network in an empty namespace, make noise that is no change, and take the
 // network apart again.
-var steps = []step{
-	{"nothing happens", nil, "", false},
-	{"veth pair added", []string{"link", "add", "sw0", "type", "veth", "peer", "name", "sw1"}, ReasonLink, true},
-	// Without a link-local address, no address goes when the link goes down (see newNetns).
-	{"no IPv6 link-local address", []string{"link", "set", "sw0", "addrgenmode", "none"}, "", false},
-	{"peer up", []string{"link", "set", "sw1", "up"}, ReasonLink, true},
-	{"link up", []string{"link", "set", "sw0", "up"}, ReasonLink, true},
-	{"IPv4 address added", []string{"addr", "add", "198.51.100.2/24", "dev", "sw0"}, ReasonAddress, true},
-	{"IPv6 address added", []string{"addr", "add", "2001:db8::2/64", "dev", "sw0"}, ReasonAddress, true},
-	{"default route added", []string{"route", "add", "default", "via", "198.51.100.1", "dev", "sw0"}, ReasonRoute, true},
-	{"IPv6 default route added", []string{"-6", "route", "add", "default", "via", "2001:db8::1", "dev", "sw0"}, ReasonRoute, true},
-	{"other route added", []string{"route", "add", "203.0.113.0/24", "via", "198.51.100.1", "dev", "sw0"}, ReasonRoute, false},
-	{"default route replaced by itself", []string{"route", "replace", "default", "via", "198.51.100.1", "dev", "sw0"}, "", false},
-	{"IPv6 default route replaced by itself", []string{"-6", "route", "replace", "default", "via", "2001:db8::1", "dev", "sw0"}, "", false},
-	{"neighbour added", []string{"neigh", "add", "198.51.100.9", "lladdr", "02:00:00:00:00:09", "dev", "sw0"}, "", false},
-	{"alias set", []string{"link", "set", "sw0", "alias", "uplink"}, "", false},
-	{"address lifetime set", []string{"addr", "change", "198.51.100.2/24", "dev", "sw0", "valid_lft", "1000", "preferred_lft", "500"}, ReasonAddress, false},
-	{"address lifetime refreshed", []string{"addr", "change", "198.51.100.2/24", "dev", "sw0", "valid_lft", "900", "preferred_lft", "400"}, "", false},
-	{"IPv6 default route replaced", []string{"-6", "route", "replace", "default", "via", "2001:db8::3", "dev", "sw0"}, ReasonRoute, true},
-	{"IPv6 default route set back", []string{"-6", "route", "replace", "default", "via", "2001:db8::1", "dev", "sw0"}, ReasonRoute, true},
-	{"default route deleted", []string{"route", "del", "default"}, ReasonRoute, true},
-	{"default route added again", []string{"route", "add", "default", "via", "198.51.100.1", "dev", "sw0"}, ReasonRoute, true},
-	{"link down", []string{"link", "set", "sw0", "down"}, ReasonLink, true},
-	{"link up again", []string{"link", "set", "sw0", "up"}, ReasonLink, true},
-	// The kernel dropped the IPv4 default route with the link, without a message.
-	{"same default route after link flap", []string{"route", "add", "default", "via", "198.51.100.1", "dev", "sw0"}, ReasonRoute, true},
-	{"address deleted", []string{"addr", "del", "198.51.100.2/24", "dev", "sw0"}, ReasonAddress, true},
-	{"link deleted", []string{"link", "del", "sw0"}, ReasonLink, true},
-	{"nothing happens at the end", nil, "", false},
+func netnsSteps() []step {
+	return []step{
+		{"nothing happens", nil, "", false},
+		{"veth pair added", []string{"link", "add", "sw0", "type", "veth", "peer", "name", "sw1"}, ReasonLink, true},
+		// Without a link-local address, no address goes when the link goes down (see newNetns).
+		{"no IPv6 link-local address", []string{"link", "set", "sw0", "addrgenmode", "none"}, "", false},
+		{"peer up", []string{"link", "set", "sw1", "up"}, ReasonLink, true},
+		{"link up", []string{"link", "set", "sw0", "up"}, ReasonLink, true},
+		{"IPv4 address added", []string{"addr", "add", "198.51.100.2/24", "dev", "sw0"}, ReasonAddress, true},
+		{"IPv6 address added", []string{"addr", "add", "2001:db8::2/64", "dev", "sw0"}, ReasonAddress, true},
+		{"default route added", []string{"route", "add", "default", "via", "198.51.100.1", "dev", "sw0"}, ReasonRoute, true},
+		{"IPv6 default route added", []string{"-6", "route", "add", "default", "via", "2001:db8::1", "dev", "sw0"}, ReasonRoute, true},
+		{"other route added", []string{"route", "add", "203.0.113.0/24", "via", "198.51.100.1", "dev", "sw0"}, ReasonRoute, false},
+		{"default route replaced by itself", []string{"route", "replace", "default", "via", "198.51.100.1", "dev", "sw0"}, "", false},
+		{"IPv6 default route replaced by itself", []string{"-6", "route", "replace", "default", "via", "2001:db8::1", "dev", "sw0"}, "", false},
+		{"neighbour added", []string{"neigh", "add", "198.51.100.9", "lladdr", "02:00:00:00:00:09", "dev", "sw0"}, "", false},
+		{"alias set", []string{"link", "set", "sw0", "alias", "uplink"}, "", false},
+		{"address lifetime set", []string{"addr", "change", "198.51.100.2/24", "dev", "sw0", "valid_lft", "1000", "preferred_lft", "500"}, ReasonAddress, false},
+		{"address lifetime refreshed", []string{"addr", "change", "198.51.100.2/24", "dev", "sw0", "valid_lft", "900", "preferred_lft", "400"}, "", false},
+		{"IPv6 default route replaced", []string{"-6", "route", "replace", "default", "via", "2001:db8::3", "dev", "sw0"}, ReasonRoute, true},
+		{"IPv6 default route set back", []string{"-6", "route", "replace", "default", "via", "2001:db8::1", "dev", "sw0"}, ReasonRoute, true},
+		{"default route deleted", []string{"route", "del", "default"}, ReasonRoute, true},
+		{"default route added again", []string{"route", "add", "default", "via", "198.51.100.1", "dev", "sw0"}, ReasonRoute, true},
+		{"link down", []string{"link", "set", "sw0", "down"}, ReasonLink, true},
+		{"link up again", []string{"link", "set", "sw0", "up"}, ReasonLink, true},
+		// The kernel dropped the IPv4 default route with the link, without a message.
+		{"same default route after link flap", []string{"route", "add", "default", "via", "198.51.100.1", "dev", "sw0"}, ReasonRoute, true},
+		{"address deleted", []string{"addr", "del", "198.51.100.2/24", "dev", "sw0"}, ReasonAddress, true},
+		{"link deleted", []string{"link", "del", "sw0"}, ReasonLink, true},
+		{"nothing happens at the end", nil, "", false},
+	}
 }
 
 // TestWatchNetns runs Watch in a fresh network namespace through steps, and measures how long a
@@ -70,7 +72,7 @@ func TestWatchNetns(t *testing.T) {
 	t.Parallel()
 	ns := newNetns(t)
 	w := startInNetns(t, ns, Watch)
-	for _, s := range steps {
+	for _, s := range netnsSteps() {
 		got, ok := w.step(t, ns, s.ip, s.want != "")
 		switch {
 		case !ok:
@@ -91,7 +93,7 @@ func TestPollerNetns(t *testing.T) {
 	t.Parallel()
 	ns := newNetns(t)
 	w := startInNetns(t, ns, NewPoller(50*time.Millisecond).Watch)
-	for _, s := range steps {
+	for _, s := range netnsSteps() {
 		got, ok := w.step(t, ns, s.ip, s.poll)
 		switch {
 		case !ok:
@@ -290,4 +292,112 @@ func tool(name string) string {
 		}
 	}
 	return name
+}
+
+// TestWatchOverflow lets events overflow a small socket buffer before the watcher reads: it must
+// report the loss once, learn the network state anew without reporting it, and then report
+// changes again.
+func TestWatchOverflow(t *testing.T) {
+	t.Parallel()
+	ns := newNetns(t)
+	for _, args := range [][]string{
+		{"link", "add", "sw0", "type", "veth", "peer", "name", "sw1"},
+		{"link", "set", "sw1", "up"},
+		{"link", "set", "sw0", "up"},
+		{"addr", "add", "198.51.100.2/24", "dev", "sw0"},
+	} {
+		ipIn(t, ns, args...)
+	}
+	var batch strings.Builder // 500 host routes: far more than 32 KiB of messages
+	for i := range 500 {
+		fmt.Fprintf(&batch, "route add 203.0.113.%d/32 via 198.51.100.1 dev sw0 metric %d\n", i%250, i/250)
+	}
+	batchFile := filepath.Join(t.TempDir(), "routes")
+	if err := os.WriteFile(batchFile, []byte(batch.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	opened := make(chan *netlinkWatcher, 1)
+	flooded := make(chan struct{})
+	w := startInNetns(t, ns, func(ctx context.Context, onChange func(Change), logger *slog.Logger) error {
+		nw, err := openNetlink(logger)
+		if err != nil {
+			opened <- nil
+			return err
+		}
+		err = nw.sock.rc.Control(func(fd uintptr) {
+			err = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 32<<10)
+		})
+		opened <- nw
+		if err != nil {
+			return fmt.Errorf("shrinking the receive buffer: %w", err)
+		}
+		<-flooded
+		return watch(ctx, onChange, logger, nw.run, defaultResume())
+	})
+	if <-opened == nil {
+		t.Fatalf("opening rtnetlink: %v", <-w.done)
+	}
+	ipIn(t, ns, "-batch", batchFile)
+	close(flooded)
+
+	got, _ := w.step(t, ns, nil, true)
+	if !slices.Equal(got.reasons, []string{ReasonOverflow}) {
+		t.Errorf("after the flood: got changes %q, want one %q", got.reasons, ReasonOverflow)
+	}
+	if got, _ := w.step(t, ns, nil, false); len(got.reasons) > 0 {
+		t.Errorf("after the state was read anew: got changes %q, want none", got.reasons)
+	}
+	got, _ = w.step(t, ns, []string{"route", "del", "203.0.113.7/32", "metric", "1"}, true)
+	if !slices.Equal(got.reasons, []string{ReasonRoute}) {
+		t.Errorf("route deleted: got changes %q, want one %q", got.reasons, ReasonRoute)
+	}
+	got, _ = w.step(t, ns, []string{"route", "add", "203.0.113.7/32", "via", "198.51.100.1", "dev", "sw0", "metric", "1"}, true)
+	if !slices.Equal(got.reasons, []string{ReasonRoute}) {
+		t.Errorf("route added back: got changes %q, want one %q", got.reasons, ReasonRoute)
+	}
+	w.stop(t)
+}
+
+// ipIn runs `ip -n ns args…`.
+func ipIn(t *testing.T, ns string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(tool("ip"), append([]string{"-n", ns}, args...)...).CombinedOutput(); err != nil {
+		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+}
+
+// TestWatchSeedsState starts Watch on a network that is already set up: it must know the links,
+// addresses and routes from its first dump, and so take repeats of them for no change.
+func TestWatchSeedsState(t *testing.T) {
+	t.Parallel()
+	ns := newNetns(t)
+	for _, args := range [][]string{
+		{"link", "add", "sw0", "type", "veth", "peer", "name", "sw1"},
+		{"link", "set", "sw1", "up"},
+		{"link", "set", "sw0", "up"},
+		{"addr", "add", "198.51.100.2/24", "dev", "sw0", "valid_lft", "1000", "preferred_lft", "500"},
+		{"addr", "add", "2001:db8::2/64", "dev", "sw0"},
+		{"-6", "route", "add", "default", "via", "2001:db8::1", "dev", "sw0"},
+	} {
+		ipIn(t, ns, args...)
+	}
+	w := startInNetns(t, ns, Watch)
+	tests := []step{
+		{"nothing happens", nil, "", false},
+		{"address lifetime refreshed", []string{"addr", "change", "198.51.100.2/24", "dev", "sw0", "valid_lft", "900", "preferred_lft", "400"}, "", false},
+		{"IPv6 default route replaced by itself", []string{"-6", "route", "replace", "default", "via", "2001:db8::1", "dev", "sw0"}, "", false},
+		{"peer down", []string{"link", "set", "sw1", "down"}, ReasonLink, false},
+	}
+	for _, s := range tests {
+		got, ok := w.step(t, ns, s.ip, s.want != "")
+		switch {
+		case !ok:
+		case s.want == "" && len(got.reasons) > 0:
+			t.Errorf("%s: got changes %q, want none", s.name, got.reasons)
+		case s.want != "" && !slices.Contains(got.reasons, s.want):
+			t.Errorf("%s: got changes %q, want a %q", s.name, got.reasons, s.want)
+		}
+	}
+	w.stop(t)
 }

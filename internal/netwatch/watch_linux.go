@@ -42,10 +42,20 @@ type netlinkWatcher struct {
 	step    int    // the running dump's step
 	intr    bool   // the running dump saw the tables change under it: run it again
 	again   bool   // events were lost during the running dump: seed anew when it ends
+	quiet   bool   // events were lost, which was reported: record without reporting until seeded
 }
 
 // openEvents subscribes to rtnetlink in the calling thread's network namespace.
 func openEvents(logger *slog.Logger) (runFunc, error) {
+	w, err := openNetlink(logger)
+	if err != nil {
+		return nil, err
+	}
+	return w.run, nil
+}
+
+// openNetlink opens the socket, joins the groups and asks for the first dump.
+func openNetlink(logger *slog.Logger) (*netlinkWatcher, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, fmt.Errorf("opening rtnetlink socket: %w", err)
@@ -77,7 +87,7 @@ func openEvents(logger *slog.Logger) (runFunc, error) {
 		sock.close()
 		return nil, err
 	}
-	return w.run, nil
+	return w, nil
 }
 
 // run reads events until ctx is done, then closes the socket.
@@ -95,7 +105,7 @@ func (w *netlinkWatcher) run(ctx context.Context, emit func(Change)) error {
 		switch {
 		case ctx.Err() != nil:
 			return nil
-		case errors.Is(err, unix.ENOBUFS):
+		case errors.Is(err, unix.ENOBUFS) || n > len(buf): // the queue overflowed, or the batch was cut
 			w.logger.Info("network change events were lost; reading the network state again")
 			w.reseed()
 			emit(Change{Reason: ReasonOverflow})
@@ -111,12 +121,13 @@ func (w *netlinkWatcher) run(ctx context.Context, emit func(Change)) error {
 	}
 }
 
-// recv reads one batch of messages and the netlink port that sent them.
+// recv reads one batch of messages and the netlink port that sent them. n is the batch's full
+// length, more than len(buf) if it was cut.
 func (w *netlinkWatcher) recv(buf []byte) (n int, sender uint32, err error) {
 	err = w.sock.read(func(fd int) error {
 		var from unix.Sockaddr
 		var rerr error
-		n, from, rerr = unix.Recvfrom(fd, buf, 0)
+		n, from, rerr = unix.Recvfrom(fd, buf, unix.MSG_TRUNC)
 		if nl, ok := from.(*unix.SockaddrNetlink); ok {
 			sender = nl.Pid
 		}
@@ -138,7 +149,7 @@ func (w *netlinkWatcher) handle(b []byte) string {
 			w.dumpReply(m)
 			continue
 		}
-		if r := w.state.apply(m, false); reason == "" {
+		if r := w.state.apply(m, w.quiet); reason == "" {
 			reason = r
 		}
 	}
@@ -177,22 +188,27 @@ func (w *netlinkWatcher) nextDump() {
 	}
 	w.seq, w.intr, w.again = 0, false, false
 	if step == dumpSteps {
+		w.quiet = false
 		return
 	}
 	if err := w.startDump(step); err != nil {
 		w.logger.Warn("reading the network state", "err", err)
+		w.quiet = false
 	}
 }
 
-// reseed forgets the state and dumps it again, after events were lost.
+// reseed forgets the state and dumps it again, after events were lost. Events read until the
+// dumps end are recorded without being reported: they are part of the loss already reported.
 func (w *netlinkWatcher) reseed() {
 	w.state.reset()
+	w.quiet = true
 	if w.seq != 0 {
 		w.again = true // after the running dump
 		return
 	}
 	if err := w.startDump(0); err != nil {
 		w.logger.Warn("reading the network state", "err", err)
+		w.quiet = false
 	}
 }
 
