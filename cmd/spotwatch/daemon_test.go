@@ -45,7 +45,7 @@ func daemonEnv(w *testworld.World, dir string) []string {
 	}
 }
 
-func startDaemon(t *testing.T, w *testworld.World, dir, cfg string) *daemonProc {
+func startDaemon(t testing.TB, w *testworld.World, dir, cfg string) *daemonProc {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(dir, "run"), 0o700); err != nil {
 		t.Fatal(err)

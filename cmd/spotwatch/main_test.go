@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "spotwatch")
-	build := exec.Command("go", "build", "-o", binary, ".")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		panic("building spotwatch: " + err.Error())
@@ -53,7 +53,7 @@ func run(t *testing.T, env []string, args ...string) (stdout, stderr string, sta
 	return out.String(), errOut.String(), status
 }
 
-func newWorld(t *testing.T) *testworld.World {
+func newWorld(t testing.TB) *testworld.World {
 	t.Helper()
 	w, err := testworld.New(t.TempDir())
 	if err != nil {

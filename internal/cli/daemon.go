@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -119,7 +120,7 @@ func startDaemon(parent context.Context, cfg *config.Config, cfgPath string, sys
 	if d.store, err = history.Open(histPath, history.Options{Logger: log}); err != nil {
 		return fail(fmt.Errorf("opening the history: %w", err))
 	}
-	d.monitor = monitor.NewMonitor(monitor.SettingsFrom(cfg), monitor.CheckFor(checker), monitor.MonitorOptions{Logger: log, History: d.store})
+	d.monitor = monitor.NewMonitor(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.MonitorOptions{Logger: log, History: d.store})
 
 	socket := cfg.API.Socket
 	if socket == "" {
@@ -238,9 +239,19 @@ func (d *daemon) reload(why string) {
 		d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why, "err", err.Error())
 		return
 	}
-	d.monitor.Reload(monitor.SettingsFrom(cfg), monitor.CheckFor(checker))
+	d.monitor.Reload(monitor.SettingsFrom(cfg), idleCheck(checker))
 	d.monitor.CheckNow()
 	d.log.Info("configuration reloaded", "trigger", why, "config", d.cfgPath)
+}
+
+// idleCheck runs a check, then hands the memory it used back to the OS: a daemon that checks
+// once a minute should not keep a check's worth of buffers resident in between.
+func idleCheck(checker *monitor.Checker) monitor.CheckFunc {
+	check := monitor.CheckFor(checker)
+	return func(ctx context.Context) monitor.Result {
+		defer debug.FreeOSMemory()
+		return check(ctx)
+	}
 }
 
 func fileStamp(path string) (time.Time, int64) {
