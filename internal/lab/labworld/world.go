@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package labworld runs a small Internet inside a network-namespace lab (internal/lab):
 // Spotify (apresolve, api and spclient over HTTPS, raw-TCP access points), the connectivity
 // references (plain HTTP by name, TCP 443 and DNS-over-HTTPS by IP), the client's DNS server,
