@@ -128,11 +128,11 @@ func (c *Checker) Check(ctx context.Context) Report {
 	ipv6 := hasIPv6(rep.Facts)
 	path := newNetPath(c.cfg.DNS.Server, dnsTimeout(c.cfg.Timeout), rep.Facts.HostsEntries, ipv6)
 	px := rep.Facts.Proxy.parsed()
-	r := newRun(ctx, c.log)
+	r := newRun(ctx, path.pace, c.log)
 
 	client := httpClient(path, envProxyFunc(c.getenv))
 	for _, ref := range c.cfg.Internet.HTTP {
-		r.start(RoleReference, func(ctx context.Context) []Probe { return []Probe{probePortalReference(ctx, client, ref)} })
+		r.start(RoleReference, func(ctx context.Context) []Probe { return []Probe{probePortalReference(ctx, client, ref, path.pace)} })
 	}
 	for _, addr := range c.cfg.Internet.TCP {
 		r.start(RoleReference, func(ctx context.Context) []Probe { return []Probe{probeTCP(ctx, path, addr, RoleReference)} })

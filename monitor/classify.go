@@ -154,6 +154,9 @@ func dnsDown(_ Report, e evidence) (Findings, []Probe, bool) {
 		return Findings{}, nil, false
 	}
 	httpRefs := e.where(e.refs, func(p Probe) bool { return p.Kind == KindHTTP })
+	if len(httpRefs) == 0 {
+		return Findings{}, nil, false // no evidence about names other than Spotify's
+	}
 	byName := append(httpRefs, e.systemDNS()...)
 	if !all(byName, func(p Probe) bool { return !p.OK && failure.IsDNS(p.Failure) && p.Failure != failure.DNSBogon }) {
 		return Findings{}, nil, false

@@ -68,9 +68,11 @@ func (e evidence) where(probes []Probe, keep func(Probe) bool) []Probe {
 // needs answers over a certificate the public roots vouch for, on some address family.
 // apresolve is not needed: without it the app falls back to ap.spotify.com.
 func (e evidence) spotifyWorks() bool {
-	if !anyOK(e.accessPoints()) {
-		return false
-	}
+	return anyOK(e.accessPoints()) && e.httpsWorks()
+}
+
+// httpsWorks: every Spotify HTTPS endpoint the app needs answered well on some address family.
+func (e evidence) httpsWorks() bool {
 	needed := e.where(e.spotifyHTTPS(), func(p Probe) bool { return p.Detail.Service != "apresolve" })
 	if len(needed) == 0 {
 		return false
@@ -81,6 +83,13 @@ func (e evidence) spotifyWorks() bool {
 		}
 	}
 	return true
+}
+
+// portalSeen: portal references were answered by something else (a redirect, 511, another
+// page) and none gave its expected answer.
+func (e evidence) portalSeen() bool {
+	hijacked := e.where(e.refs, func(p Probe) bool { return p.Kind == KindHTTP && !p.OK && p.Detail.Status != 0 })
+	return len(hijacked) > 0 && e.referencesUp() == 0
 }
 
 // ipReferencesUp counts references reached without DNS: TCP to IP literals, and DoH resolvers

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -60,6 +61,8 @@ type netPath struct {
 
 	mu      sync.Mutex
 	lookups map[string]*lookupCall // each name is resolved once per check, whoever asks first
+
+	pace *pace // the link's round trip and Spotify's connection attempts
 }
 
 // lookupCall is one name's resolution, shared by every probe of the check that needs it.
@@ -78,7 +81,7 @@ const dnsAttempt = time.Second
 // resolved to IPv6 addresses too only when the machine has IPv6 (ipv6).
 func newNetPath(dnsServer string, dnsTimeout time.Duration, hosts []HostsEntry, ipv6 bool) *netPath {
 	p := &netPath{resolver: net.DefaultResolver, dnsTimeout: dnsTimeout, ipv6: ipv6, dialer: net.Dialer{KeepAlive: -1},
-		hosts: map[string][]netip.Addr{}, lookups: map[string]*lookupCall{}}
+		hosts: map[string][]netip.Addr{}, lookups: map[string]*lookupCall{}, pace: newPace()}
 	for _, h := range hosts {
 		if a, err := netip.ParseAddr(h.Addr); err == nil {
 			name := strings.ToLower(strings.TrimSuffix(h.Name, "."))
@@ -172,9 +175,34 @@ func (p *netPath) resolveFamily(ctx context.Context, network, host string) ([]ne
 func (p *netPath) dial(ctx context.Context, addr string) (net.Conn, error) {
 	conn, err := p.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
+		if errors.Is(context.Cause(ctx), errConnectBudget) {
+			// The check ended this attempt when the connect budget ran out: it timed out.
+			return nil, atStep("connect", fmt.Errorf("connecting to %s: %w: %w", addr, errConnectBudget, os.ErrDeadlineExceeded))
+		}
 		return nil, atStep("connect", fmt.Errorf("connecting to %s: %w", addr, err))
 	}
 	return conn, nil
+}
+
+// dialReference connects to an internet reference, timing the handshake as the link's RTT.
+func (p *netPath) dialReference(ctx context.Context, addr string) (net.Conn, error) {
+	start := time.Now()
+	conn, err := p.dial(ctx, addr)
+	if err == nil {
+		p.pace.observeRTT(time.Since(start))
+	}
+	return conn, err
+}
+
+// dialSpotify connects to one of Spotify's endpoints (an access point, or an HTTPS server),
+// counting the attempt for the connect budget.
+func (p *netPath) dialSpotify(ctx context.Context, addr string, accessPoint bool) (net.Conn, error) {
+	p.pace.dialing(time.Now())
+	conn, err := p.dial(ctx, addr)
+	if err == nil {
+		p.pace.connected(accessPoint)
+	}
+	return conn, err
 }
 
 // dialVia connects to target (host:port) through the proxy: an HTTP CONNECT tunnel for http and

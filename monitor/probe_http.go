@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/failure"
@@ -58,7 +59,7 @@ func envProxyFunc(getenv func(string) string) func(*url.URL) (*url.URL, error) {
 
 // probePortalReference fetches a plain-HTTP connectivity reference (generate_204 and the like).
 // An answer other than the expected one, from a server that did answer, is a captive portal's.
-func probePortalReference(ctx context.Context, client *http.Client, ref config.HTTPReference) Probe {
+func probePortalReference(ctx context.Context, client *http.Client, ref config.HTTPReference, pc *pace) Probe {
 	p := Probe{Name: "http " + ref.URL, Kind: KindHTTP, Role: RoleReference, Target: ref.URL}
 	timed(&p, func() error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ref.URL, nil)
@@ -66,6 +67,7 @@ func probePortalReference(ctx context.Context, client *http.Client, ref config.H
 			return fmt.Errorf("building GET %s: %w", ref.URL, err)
 		}
 		req.Header.Set("User-Agent", userAgent())
+		start := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {
 			var ue *url.Error
@@ -75,6 +77,9 @@ func probePortalReference(ctx context.Context, client *http.Client, ref config.H
 			return fmt.Errorf("GET %s: %w", ref.URL, err)
 		}
 		defer resp.Body.Close()
+		// Any answer times the link: a connect and a request are two round trips (a lookup
+		// before them only makes the estimate, and so the budget, more generous).
+		pc.observeRTT(time.Since(start) / 2)
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, bodyCap))
 		p.Detail.Status, p.Detail.Location = resp.StatusCode, resp.Header.Get("Location")
 		switch {

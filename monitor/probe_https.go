@@ -51,7 +51,7 @@ func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *ur
 			conn, err = path.dialVia(ctx, px, net.JoinHostPort(host, port))
 		} else {
 			p.Detail.Addr, p.Detail.Family = net.JoinHostPort(ip, port), familyOf(ip)
-			conn, err = path.dial(ctx, p.Detail.Addr)
+			conn, err = path.dialSpotify(ctx, p.Detail.Addr, false)
 		}
 		if err != nil {
 			return err

@@ -10,7 +10,7 @@ import (
 func probeTCP(ctx context.Context, path *netPath, addr string, role Role) Probe {
 	p := Probe{Name: "tcp " + addr, Kind: KindTCP, Role: role, Target: addr, Detail: Detail{Addr: addr, Family: familyOfHostPort(addr)}}
 	timed(&p, func() error {
-		conn, err := path.dial(ctx, addr)
+		conn, err := path.dialReference(ctx, addr)
 		if err != nil {
 			return err
 		}
@@ -34,7 +34,7 @@ func probeAccessPoint(ctx context.Context, path *netPath, px *url.URL, hostPort,
 			_, port, _ := net.SplitHostPort(hostPort)
 			p.Detail.Addr = net.JoinHostPort(ip, port)
 			p.Detail.Family = familyOf(ip)
-			conn, err = path.dial(ctx, p.Detail.Addr)
+			conn, err = path.dialSpotify(ctx, p.Detail.Addr, true)
 		}
 		if err != nil {
 			return err

@@ -6,13 +6,16 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"time"
+
+	"github.com/spotwatch/spotwatch/internal/failure"
 )
 
 // run coordinates the concurrent probe tasks of one check and ends it as soon as the evidence
 // decides, cancelling what is still out (as tailscale's netcheck does).
 type run struct {
 	ctx     context.Context
-	cancel  context.CancelFunc
+	cancel  context.CancelCauseFunc
+	pace    *pace
 	log     *slog.Logger
 	done    chan taskDone
 	pending map[Role]int
@@ -31,9 +34,9 @@ const maxTasks = 256
 // unwindGrace is how long a check waits past its deadline for cancelled probes to report.
 const unwindGrace = 500 * time.Millisecond
 
-func newRun(ctx context.Context, log *slog.Logger) *run {
-	ctx, cancel := context.WithCancel(ctx)
-	return &run{ctx: ctx, cancel: cancel, log: log, done: make(chan taskDone, maxTasks), pending: map[Role]int{}}
+func newRun(ctx context.Context, pc *pace, log *slog.Logger) *run {
+	ctx, cancel := context.WithCancelCause(ctx)
+	return &run{ctx: ctx, cancel: cancel, pace: pc, log: log, done: make(chan taskDone, maxTasks), pending: map[Role]int{}}
 }
 
 // start runs task in its own goroutine. A task that panics becomes a failed probe: one broken
@@ -62,22 +65,43 @@ func (r *run) start(role Role, task func(context.Context) []Probe) {
 // rest. startControl is called once, the first time a Spotify DNS answer looks wrong, to start
 // the control lookups that tell a local DNS problem from a global one.
 func (r *run) wait(startControl func()) []Probe {
-	defer r.cancel()
+	defer r.cancel(nil)
 	var probes []Probe
 	controlStarted := false
 	deadline := r.ctx.Done()
 	var grace <-chan time.Time
+	var budget *time.Timer
+	var budgetC <-chan time.Time
 	for r.pending[RoleSpotify]+r.pending[RoleReference]+r.pending[RoleControl] > 0 {
+		var paceChanged <-chan struct{}
+		if budget == nil {
+			if at, ok, changed := r.pace.deadline(); ok {
+				budget = time.NewTimer(time.Until(at))
+				defer budget.Stop()
+				budgetC = budget.C
+			} else {
+				paceChanged = changed
+			}
+		}
 		var d taskDone
 		select {
 		case d = <-r.done:
+		case <-paceChanged:
+			continue
+		case <-budgetC:
+			budgetC = nil
+			if r.pace.mayCut(probes) {
+				r.log.Debug("connect budget ran out: ending the check", "pending", r.pending)
+				r.cancel(errConnectBudget)
+			}
+			continue
 		case <-deadline:
 			// The deadline passed: give tasks a moment to report what they saw as they unwind.
 			deadline, grace = nil, time.After(unwindGrace)
 			continue
 		case <-grace:
 			r.log.Warn("probes did not stop at the deadline", "pending", r.pending)
-			return probes
+			return finished(probes)
 		}
 		r.pending[d.role]--
 		probes = append(probes, d.probes...)
@@ -89,7 +113,19 @@ func (r *run) wait(startControl func()) []Probe {
 			break
 		}
 	}
-	return probes
+	return finished(probes)
+}
+
+// finished drops the probes that were cut short because the verdict no longer needed them:
+// they measured nothing.
+func finished(probes []Probe) []Probe {
+	out := probes[:0]
+	for _, p := range probes {
+		if p.Failure != failure.Interrupted {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // decided reports whether the pending probes can no longer change the verdict: every Spotify
@@ -103,7 +139,15 @@ func decided(probes []Probe, pending map[Role]int) bool {
 	if e.spotifyWorks() {
 		return true
 	}
-	return pending[RoleControl] == 0 && (e.referencesUp() >= 2 || pending[RoleReference] == 0)
+	if pending[RoleControl] > 0 {
+		return false
+	}
+	// When Spotify's names fail, whether other names resolve (the HTTP references) tells a DNS
+	// outage from a Spotify-only DNS problem: wait for every reference then.
+	if spotifyDNSFailed(probes) {
+		return pending[RoleReference] == 0
+	}
+	return e.referencesUp() >= 2 || pending[RoleReference] == 0
 }
 
 func spotifyDNSFailed(probes []Probe) bool {

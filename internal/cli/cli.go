@@ -28,6 +28,9 @@ Usage:
   spotwatch check [--json] [--config FILE]   run one check and print the diagnosis
   spotwatch daemon [--config FILE]           run the monitor and its local status API (what the service runs)
   spotwatch status [--json] [--history]      ask the running daemon for the state
+  spotwatch install [--user|--system]        install and start the service and the tray's autostart
+  spotwatch uninstall [--user|--system] [--purge]   remove them (the history stays without --purge)
+  spotwatch start|stop|restart [--user|--system]    control the installed service
   spotwatch version                          print the version
   spotwatch help                             show this help
 
@@ -49,6 +52,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runDaemon(ctx, args[1:], stderr)
 	case "status":
 		return runStatus(ctx, args[1:], stdout, stderr)
+	case "install", "uninstall", "start", "stop", "restart":
+		return runService(ctx, args[0], args[1:], stdout, stderr)
+	case "tray":
+		return runTray(ctx, args[1:], stderr)
+	case "run":
+		return runRun(ctx, args[1:], stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "spotwatch %s\n", monitor.Version)
 		return exitOK

@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/spotwatch/spotwatch/internal/config"
+	"github.com/spotwatch/spotwatch/internal/netwatch"
+	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/svc/api"
+	"github.com/spotwatch/spotwatch/tray"
+)
+
+// daemonProbeTimeout bounds asking a socket whether a daemon answers on it.
+const daemonProbeTimeout = 3 * time.Second
+
+// localHistory is how many state changes an in-process monitor keeps for "Open history".
+const localHistory = 1000
+
+// parseUIFlags parses the flags of `spotwatch tray` and `spotwatch run`.
+func parseUIFlags(name, what string, args []string, stderr io.Writer) (configPath string, status int, ok bool) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&configPath, "config", "", "configuration `FILE` (default: the per-user config file if present, else built-in defaults)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: spotwatch %s [--config FILE]\n\n%s\n\n", name, what)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", exitOK, false
+		}
+		return "", exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "spotwatch %s: unexpected argument %q\n", name, fs.Arg(0))
+		return "", exitUsage, false
+	}
+	return configPath, 0, true
+}
+
+// runTray is `spotwatch tray`: the tray icon and notifications of the running daemon
+// (following it across restarts), or, with no daemon, of a monitor in this process.
+func runTray(ctx context.Context, args []string, stderr io.Writer) int {
+	path, status, ok := parseUIFlags("tray", "Shows the tray icon, its menu and desktop notifications for the running spotwatch daemon\n"+
+		"(reconnecting when it restarts); with no daemon running, checks in this process instead.", args, stderr)
+	if !ok {
+		return status
+	}
+	cfg, log, closeLog, status := uiSetup(path, stderr)
+	if cfg == nil {
+		return status
+	}
+	defer closeLog()
+	if client, socket := findDaemon(ctx, cfg, log); client != nil {
+		log.Info("spotwatch tray started: following the daemon", "version", monitor.Version, "socket", socket)
+		return trayExit(tray.Run(ctx, tray.Options{Source: client, History: client, Notify: cfg.Notify, Logger: log}), log)
+	}
+	log.Info("no spotwatch daemon answers: checking in this process")
+	return runLocal(ctx, cfg, log)
+}
+
+// runRun is `spotwatch run`: a monitor and the tray in one foreground process.
+func runRun(ctx context.Context, args []string, stderr io.Writer) int {
+	path, status, ok := parseUIFlags("run", "Runs the monitor and the tray icon with its notifications in one foreground process.", args, stderr)
+	if !ok {
+		return status
+	}
+	cfg, log, closeLog, status := uiSetup(path, stderr)
+	if cfg == nil {
+		return status
+	}
+	defer closeLog()
+	return runLocal(ctx, cfg, log)
+}
+
+// uiSetup loads the configuration and opens the log.
+func uiSetup(path string, stderr io.Writer) (*config.Config, *slog.Logger, func(), int) {
+	cfg, _, err := loadConfigPath(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
+		return nil, nil, nil, exitUsage
+	}
+	log, closeLog, err := daemonLogger(cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
+		return nil, nil, nil, exitUsage
+	}
+	return cfg, log, closeLog, 0
+}
+
+// findDaemon returns a client of the daemon that answers: on api.socket if set, else on the
+// per-user socket, then the system one.
+func findDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) (*api.Client, string) {
+	var sockets []string
+	if cfg.API.Socket != "" {
+		sockets = []string{cfg.API.Socket}
+	} else {
+		for _, system := range []bool{false, true} {
+			if s, err := api.DefaultSocketPath(system); err == nil {
+				sockets = append(sockets, s)
+			}
+		}
+	}
+	for _, s := range sockets {
+		client := api.NewClient(s)
+		probe, cancel := context.WithTimeout(ctx, daemonProbeTimeout)
+		_, err := client.Status(probe)
+		cancel()
+		if err == nil {
+			return client, s
+		}
+		log.Debug("no daemon on this socket", "socket", s, "err", err.Error())
+	}
+	return nil, ""
+}
+
+// runLocal runs a monitor in this process (with network-change re-checks and an in-memory
+// history) and the tray on it, until ctx ends or the user quits.
+func runLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
+	checker, err := monitor.NewChecker(cfg, monitor.Options{Logger: log})
+	if err != nil {
+		log.Error("starting the checks", "err", err)
+		return exitInternal
+	}
+	hist := tray.NewMemoryHistory(localHistory)
+	m := monitor.NewMonitor(monitor.SettingsFrom(cfg), monitor.CheckFor(checker), monitor.MonitorOptions{Logger: log, History: hist})
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		m.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		watchNetworkFor(ctx, m, log)
+	}()
+	log.Info("spotwatch started: monitor and tray in this process", "version", monitor.Version)
+	err = tray.Run(ctx, tray.Options{Source: tray.Local{Monitor: m}, History: hist, Notify: cfg.Notify, Logger: log})
+	cancel()
+	wg.Wait()
+	return trayExit(err, log)
+}
+
+// watchNetworkFor re-checks m on route, address and power changes; where the OS offers no
+// events it polls.
+func watchNetworkFor(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
+	onChange := func(c netwatch.Change) {
+		log.Debug("network changed", "reason", c.Reason)
+		m.NetworkChanged()
+	}
+	err := netwatch.Watch(ctx, onChange, log)
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	log.Warn("network events unavailable, polling instead", "err", err)
+	if err := netwatch.NewPoller(10*time.Second).Watch(ctx, onChange, log); err != nil && ctx.Err() == nil {
+		log.Error("network polling stopped", "err", err)
+	}
+}
+
+func trayExit(err error, log *slog.Logger) int {
+	if err != nil {
+		log.Error("tray", "err", err)
+		return exitInternal
+	}
+	log.Info("spotwatch tray stopped")
+	return exitOK
+}

@@ -1,0 +1,40 @@
+package tray
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/spotwatch/spotwatch/monitor"
+)
+
+// t0 is a fixed local time the tests start at: 12:00 on a Monday.
+var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.Local)
+
+// diag is the real diagnosis of a cause, as the fix catalogue writes it.
+func diag(c monitor.Cause, f monitor.Findings) monitor.Diagnosis {
+	title, summary, steps := monitor.Describe(c, f, runtime.GOOS)
+	return monitor.Diagnosis{Code: c.Code(), Cause: c, Title: title, Summary: summary, Fix: steps}
+}
+
+// status is a monitor status in cause since the given time, last checked at since.
+func status(c monitor.Cause, since time.Time) monitor.Status {
+	d := monitor.Diagnosis{Code: monitor.CodeUnknown, Cause: monitor.CauseChecking, Title: "Checking…"}
+	if c != monitor.CauseChecking {
+		d = diag(c, monitor.Findings{})
+	}
+	return monitor.Status{Result: monitor.Result{Diagnosis: d, DurationMS: 200, Version: "test"}, Since: since, LastCheck: since, LastCheckMS: 200}
+}
+
+func paused(st monitor.Status, until time.Time) monitor.Status {
+	st.PausedUntil = &until
+	return st
+}
+
+func stateEvent(st monitor.Status, prev monitor.Cause) monitor.Event {
+	return monitor.Event{Type: monitor.EventState, Status: st, Previous: prev}
+}
+
+func checkEvent(st monitor.Status) monitor.Event {
+	res := st.Result
+	return monitor.Event{Type: monitor.EventCheck, Status: st, Check: &res}
+}

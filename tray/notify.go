@@ -1,0 +1,100 @@
+package tray
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/gen2brain/beeep"
+
+	"github.com/spotwatch/spotwatch/tray/icons"
+)
+
+// notifier sends a notification.
+type notifier interface {
+	notify(Note) error
+}
+
+// logNotifier writes notifications to the log: the tray's output where there is no desktop.
+type logNotifier struct{ log *slog.Logger }
+
+func (l logNotifier) notify(n Note) error {
+	l.log.Warn("spotwatch: "+n.Title, "detail", strings.ReplaceAll(n.Body, "\n", " "))
+	return nil
+}
+
+// desktopNotifier sends desktop notifications with beeep: D-Bus org.freedesktop.Notifications
+// on Linux, toasts on Windows, Notification Center on macOS.
+type desktopNotifier struct {
+	iconDir string
+	log     *slog.Logger
+
+	markupOnce sync.Once
+	markup     bool // the server reads <b>-style markup in bodies, so text must be escaped
+
+	iconMu    sync.Mutex
+	iconFiles map[icons.ID]string
+}
+
+func newDesktopNotifier(pageDir string, log *slog.Logger) *desktopNotifier {
+	beeep.AppName = "spotwatch"
+	return &desktopNotifier{iconDir: filepath.Join(pageDir, "icons"), log: log, iconFiles: map[icons.ID]string{}}
+}
+
+// notify sends n: critical urgency (beeep.Alert, with a sound) for problems, normal otherwise.
+func (d *desktopNotifier) notify(n Note) error {
+	d.markupOnce.Do(func() { d.markup = bodyMarkup() })
+	body := n.Body
+	if d.markup {
+		body = escapeMarkup(body)
+	}
+	icon, err := d.icon(n)
+	if err != nil {
+		return err
+	}
+	if n.Urgency == UrgencyCritical {
+		return beeep.Alert(n.Title, body, icon)
+	}
+	return beeep.Notify(n.Title, body, icon)
+}
+
+// icon is what beeep takes as the icon: PNG bytes, except on Windows, where toasts need the
+// absolute path of an installed PNG file (DESIGN.md §7).
+func (d *desktopNotifier) icon(n Note) (any, error) {
+	id := n.Icon
+	if id == "" {
+		id = icons.OK
+	}
+	data := icons.PNG(id, icons.NotificationSize)
+	if runtime.GOOS != "windows" {
+		return data, nil
+	}
+	d.iconMu.Lock()
+	defer d.iconMu.Unlock()
+	if path, ok := d.iconFiles[id]; ok {
+		return path, nil
+	}
+	if err := os.MkdirAll(d.iconDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the notification icon directory: %w", err)
+	}
+	path := filepath.Join(d.iconDir, string(id)+".png")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return nil, fmt.Errorf("writing the notification icon: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	d.iconFiles[id] = abs
+	return abs, nil
+}
+
+// escapeMarkup escapes a body for servers that parse markup (the freedesktop spec's
+// "body-markup"): fix texts hold "<name>" and "&".
+func escapeMarkup(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
