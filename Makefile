@@ -31,3 +31,44 @@ cross: ## cross-build for Windows and macOS (no cgo)
 	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./...
 	CGO_ENABLED=0 GOOS=windows $(GO) vet ./...
 	CGO_ENABLED=0 GOOS=darwin $(GO) vet ./...
+
+# Release builds (issue 6): `make release` for Linux and Windows, `make darwin` on a Mac.
+DIST       ?= dist
+GOWINRES   := $(GO) run github.com/tc-hib/go-winres@v0.3.3
+GORELEASER := $(GO) run github.com/goreleaser/goreleaser/v2@v2.16.0
+# The Windows version resource wants numbers: 1.2.3 from v1.2.3-4-gabcdef, else 0.0.0.
+WINVER     := $(or $(shell echo '$(VERSION)' | sed -nE 's/^v?([0-9]+(\.[0-9]+){1,3})([-+].*)?$$/\1/p'),0.0.0)
+RELEASE_TARGETS := linux/amd64 linux/arm64 windows/amd64 windows/arm64
+
+.PHONY: release winres darwin release-check
+
+release: ## release binaries in dist/ for linux and windows on amd64 and arm64 (Windows: icon and version resource)
+	@set -e; trap 'rm -f cmd/spotwatch/rsrc_windows_*.syso' EXIT; \
+	$(MAKE) --no-print-directory winres; mkdir -p $(DIST); \
+	for t in $(RELEASE_TARGETS); do \
+		os=$${t%/*}; arch=$${t#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		out=$(DIST)/spotwatch_$(VERSION)_$${os}_$${arch}$$ext; echo "  $$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out ./cmd/spotwatch; \
+	done; \
+	strings -el $(DIST)/spotwatch_$(VERSION)_windows_amd64.exe | grep -qx 'spotwatch: Spotify connection diagnosis' || \
+		{ echo "the Windows binary lacks its version resource"; exit 1; }
+
+winres: ## write the Windows icon and version resource (cmd/spotwatch/rsrc_windows_*.syso) for go build
+	$(GOWINRES) simply --arch amd64,arm64 --out cmd/spotwatch/rsrc --icon tray/icons/ico/ok.ico --manifest cli \
+		--product-version $(WINVER) --file-version $(WINVER) --product-name spotwatch \
+		--file-description 'spotwatch: Spotify connection diagnosis' --original-filename spotwatch.exe \
+		--copyright 'spotwatch authors'
+
+darwin: ## on a Mac with the Xcode command line tools: universal macOS binary with the tray (cgo)
+	@test "$$(uname -s)" = Darwin || { echo "make darwin runs on macOS: the tray links Cocoa through cgo (README: Install, macOS)"; exit 1; }
+	mkdir -p $(DIST)
+	CGO_ENABLED=1 GOOS=darwin GOARCH=arm64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/spotwatch_darwin_arm64 ./cmd/spotwatch
+	CGO_ENABLED=1 GOOS=darwin GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/spotwatch_darwin_amd64 ./cmd/spotwatch
+	lipo -create -output $(DIST)/spotwatch_$(VERSION)_darwin_universal $(DIST)/spotwatch_darwin_arm64 $(DIST)/spotwatch_darwin_amd64
+	rm $(DIST)/spotwatch_darwin_arm64 $(DIST)/spotwatch_darwin_amd64
+
+release-check: ## goreleaser check, a snapshot release (archives, .deb, .rpm) and a check of what the packages install
+	$(GORELEASER) check
+	@set -e; trap 'rm -f cmd/spotwatch/rsrc_windows_*.syso' EXIT; \
+	$(GORELEASER) release --snapshot --clean --skip=publish,sign,announce,validate
+	./packaging/check-packages.sh $(DIST)

@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/svc"
 	"github.com/spotwatch/spotwatch/svc/api"
 )
 
@@ -25,9 +27,10 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	withHistory := fs.Bool("history", false, "also print the history of state changes")
 	limit := fs.Int("limit", 20, "how many history entries to show")
 	system := fs.Bool("system", false, "ask the system-wide daemon")
+	user := fs.Bool("user", false, "ask the daemon of the user running this")
 	configPath := fs.String("config", "", "configuration `FILE` (for api.socket)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: spotwatch status [--json] [--history] [--system]\n\nAsks the running spotwatch daemon for Spotify's state. Exit status 3 when no daemon runs.\n\n")
+		fmt.Fprint(stderr, "Usage: spotwatch status [--json] [--history] [--user|--system]\n\nAsks the running spotwatch daemon for Spotify's state (the user's daemon, else the system's) and\nsays whether the service is installed and running. Exit status 3 when no daemon runs.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -41,16 +44,35 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
 		return exitUsage
 	}
-	socket := cfg.API.Socket
-	if socket == "" {
-		if socket, err = api.DefaultSocketPath(*system); err != nil {
-			fmt.Fprintf(stderr, "spotwatch: %v\n", err)
-			return exitInternal
+	if *user && *system {
+		fmt.Fprintln(stderr, "spotwatch status: --user and --system exclude each other")
+		return exitUsage
+	}
+	var scope svc.Scope
+	switch {
+	case *system:
+		scope = svc.System
+	case *user:
+		scope = svc.User
+	}
+	services := serviceReports(ctx, scope)
+	sockets, err := statusSockets(cfg.API.Socket, scope)
+	if err != nil {
+		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
+		return exitInternal
+	}
+	var client *api.Client
+	var st monitor.Status
+	for _, socket := range sockets {
+		client = api.NewClient(socket)
+		if st, err = client.Status(ctx); !errors.Is(err, api.ErrNoDaemon) {
+			break
 		}
 	}
-	client := api.NewClient(socket)
-	st, err := client.Status(ctx)
 	if errors.Is(err, api.ErrNoDaemon) {
+		if !*asJSON {
+			writeServices(stdout, services)
+		}
 		fmt.Fprintf(stderr, "spotwatch: %v; 'spotwatch check' works without one\n", err)
 		return exitNotRunning
 	}
@@ -69,7 +91,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		out := struct {
 			monitor.Status
 			History []history.Record `json:"history,omitempty"`
-		}{st, records}
+			Service []svc.Report     `json:"service"`
+		}{st, records, services}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
@@ -77,11 +100,34 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return exitOK
 	}
+	writeServices(stdout, services)
 	writeStatus(stdout, st, time.Now(), isTerminal(stdout))
 	if *withHistory {
 		writeHistory(stdout, records)
 	}
 	return exitOK
+}
+
+// statusSockets are the sockets `status` asks, in order: api.socket if set; else the scope's
+// socket, or without a scope the default scope's and then the other's.
+func statusSockets(configured string, scope svc.Scope) ([]string, error) {
+	if configured != "" {
+		return []string{configured}, nil
+	}
+	scopes := []svc.Scope{scope}
+	if scope == 0 {
+		def := svc.DefaultScope(runtime.GOOS)
+		scopes = []svc.Scope{def, def.Other()}
+	}
+	var sockets []string
+	for _, s := range scopes {
+		socket, err := api.DefaultSocketPath(s == svc.System)
+		if err != nil {
+			return nil, err
+		}
+		sockets = append(sockets, socket)
+	}
+	return sockets, nil
 }
 
 // writeStatus prints the daemon's state: the diagnosis as `check` prints it, then since when,

@@ -1,0 +1,107 @@
+package svc
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spotwatch/spotwatch/tray/icons"
+)
+
+// mapRunKey stands in for HKCU\…\Run, which only Windows has.
+type mapRunKey map[string]string
+
+func (m mapRunKey) get(name string) (string, bool, error) { v, ok := m[name]; return v, ok, nil }
+func (m mapRunKey) set(name, value string) error          { m[name] = value; return nil }
+func (m mapRunKey) remove(name string) error              { delete(m, name); return nil }
+
+// TestRunKeyAutostart: registering the tray under the Run key is idempotent both ways and
+// stores the quoted binary and "tray".
+func TestRunKeyAutostart(t *testing.T) {
+	p := mustPlan(t, fakeHost("windows", PlatformWindows, `C:\Program Files\spotwatch\spotwatch.exe`, windowsEnv), Options{})
+	key := mapRunKey{"OneDrive": `"C:\OneDrive.exe" /background`}
+	a := &autostart{plan: p, key: key}
+	steps := []struct {
+		do      func() (bool, error)
+		changed bool
+		on      bool
+	}{
+		{a.enable, true, true},
+		{a.enable, false, true},
+		{func() (bool, error) { return a.disable(true) }, true, false},
+		{func() (bool, error) { return a.disable(true) }, false, false},
+	}
+	for i, s := range steps {
+		changed, err := s.do()
+		if err != nil || changed != s.changed {
+			t.Fatalf("step %d: changed %v, %v; want %v", i, changed, err, s.changed)
+		}
+		if on, _ := a.enabled(); on != s.on {
+			t.Fatalf("step %d: enabled %v, want %v", i, on, s.on)
+		}
+		if s.on && key[RunValue] != `"C:\Program Files\spotwatch\spotwatch.exe" tray` {
+			t.Fatalf("step %d: Run value %q", i, key[RunValue])
+		}
+	}
+	if key["OneDrive"] == "" {
+		t.Error("another program's Run value was touched")
+	}
+	if got := a.describe(); got != `HKCU\Software\Microsoft\Windows\CurrentVersion\Run\spotwatch` {
+		t.Errorf("describe = %s", got)
+	}
+	// An old value (a binary since moved) is replaced.
+	key[RunValue] = `"C:\Users\ann\Downloads\spotwatch.exe" tray`
+	if changed, err := a.enable(); !changed || err != nil || key[RunValue] != RunKeyValue(p.Binary) {
+		t.Errorf("a stale Run value was not replaced: %v %v %q", changed, err, key[RunValue])
+	}
+}
+
+// TestDesktopAutostart: the XDG entry on a real file system, with the tray's "Start at login"
+// switch (TrayAutostart) turning it off and on.
+func TestDesktopAutostart(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("XDG_DATA_HOME", "")
+	sw, err := NewTrayAutostart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := filepath.Join(home, ".config", "autostart", "spotwatch.desktop")
+	if sw.a.plan.Tray.Entry != entry {
+		t.Fatalf("entry %s, want %s", sw.a.plan.Tray.Entry, entry)
+	}
+	if on, err := sw.Enabled(); on || err != nil {
+		t.Fatalf("Enabled before = %v, %v", on, err)
+	}
+	must(t, sw.SetEnabled(true))
+	data, err := os.ReadFile(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, _ := os.Executable()
+	if !strings.Contains(string(data), "Exec="+desktopExecArg(exe)+" tray\n") {
+		t.Errorf("the entry does not run this binary's tray:\n%s", data)
+	}
+	icon, err := os.ReadFile(sw.a.plan.Tray.Icon)
+	if err != nil || !bytes.Equal(icon, icons.PNG(icons.OK, icons.NotificationSize)) {
+		t.Errorf("the icon the entry names was not installed: %v", err)
+	}
+	if on, err := sw.Enabled(); !on || err != nil {
+		t.Fatalf("Enabled after SetEnabled(true) = %v, %v", on, err)
+	}
+	must(t, sw.SetEnabled(false))
+	if _, err := os.Stat(entry); !os.IsNotExist(err) {
+		t.Errorf("SetEnabled(false) left %s: %v", entry, err)
+	}
+	if on, _ := sw.Enabled(); on {
+		t.Error("Enabled after SetEnabled(false)")
+	}
+	// Hidden=true in the user's entry turns autostart off.
+	must(t, os.WriteFile(entry, []byte(DesktopEntry(exe, "x", "")+"Hidden=true\n"), 0o644))
+	if on, _ := sw.Enabled(); on {
+		t.Error("an entry with Hidden=true counts as enabled")
+	}
+}
