@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
 	iproute2 iptables nftables dnsmasq-base ca-certificates procps util-linux
+	dbus xvfb dunst imagemagick xdotool haskell-gtk-sni-tray-utils fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -28,6 +28,8 @@ Usage:
   spotwatch check [--json] [--config FILE]   run one check and print the diagnosis
   spotwatch daemon [--config FILE]           run the monitor and its local status API (what the service runs)
   spotwatch status [--json] [--history]      ask the running daemon for the state
+  spotwatch run [--config FILE]              monitor with tray icon and notifications, in one process
+  spotwatch tray [--config FILE]             tray icon and notifications for the daemon (checks itself if none)
   spotwatch install [--user|--system]        install and start the service and the tray's autostart
   spotwatch uninstall [--user|--system] [--purge]   remove them (the history stays without --purge)
   spotwatch start|stop|restart [--user|--system]    control the installed service

@@ -17,7 +17,6 @@ import (
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/internal/logfile"
-	"github.com/spotwatch/spotwatch/internal/netwatch"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/svc/api"
 )
@@ -157,7 +156,7 @@ func startDaemon(parent context.Context, cfg *config.Config, cfgPath string, sys
 		})
 	}
 	d.run(func() { d.monitor.Run(ctx) })
-	d.run(func() { d.watchNetwork(ctx) })
+	d.run(func() { watchNetworkFor(ctx, d.monitor, log) })
 	d.run(func() { d.watchConfig(ctx) })
 	log.Info("spotwatch daemon started", "version", monitor.Version, "socket", socket, "history", histPath, "config", cfgPathOrDefaults(cfgPath))
 	return d, nil
@@ -178,23 +177,6 @@ func (d *daemon) wait() {
 		d.log.Error("closing the history", "err", err)
 	}
 	d.log.Info("spotwatch daemon stopped")
-}
-
-// watchNetwork re-checks on route, address and power changes; where the OS offers no events
-// it polls.
-func (d *daemon) watchNetwork(ctx context.Context) {
-	onChange := func(c netwatch.Change) {
-		d.log.Debug("network changed", "reason", c.Reason)
-		d.monitor.NetworkChanged()
-	}
-	err := netwatch.Watch(ctx, onChange, d.log)
-	if err == nil || ctx.Err() != nil {
-		return
-	}
-	d.log.Warn("network events unavailable, polling instead", "err", err)
-	if err := netwatch.NewPoller(10*time.Second).Watch(ctx, onChange, d.log); err != nil && ctx.Err() == nil {
-		d.log.Error("network polling stopped", "err", err)
-	}
 }
 
 // watchConfig reloads the configuration on SIGHUP and when its file changes.
