@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,6 +117,35 @@ func BenchmarkScanHosts(b *testing.B) {
 		entries, err := scanHosts(path, isSpotifyForTest)
 		if err != nil || len(entries) != 1 {
 			b.Fatalf("scanHosts = %v, %v", entries, err)
+		}
+	}
+}
+
+func TestEnvProxyFunc(t *testing.T) {
+	env := map[string]string{"http_proxy": "proxy.corp:3128", "NO_PROXY": "intranet.corp, .example.org,10.0.0.0/8,192.0.2.7:80"}
+	proxyFor := envProxyFunc(func(k string) string { return env[k] })
+	tests := map[string]string{
+		"http://connectivitycheck.gstatic.com/generate_204": "http://proxy.corp:3128",
+		"http://intranet.corp/":                             "",
+		"http://wiki.intranet.corp/":                        "",
+		"http://example.org/":                               "",
+		"http://www.example.org/":                           "",
+		"http://notexample.org/":                            "http://proxy.corp:3128",
+		"http://10.1.2.3/":                                  "",
+		"http://192.0.2.7/":                                 "",
+		"http://127.0.0.1/":                                 "",
+		"http://localhost:8080/":                            "",
+		"https://api.spotify.com/":                          "",
+	}
+	for raw, want := range tests {
+		u, _ := url.Parse(raw)
+		px, err := proxyFor(u)
+		got := ""
+		if px != nil {
+			got = px.String()
+		}
+		if err != nil || got != want {
+			t.Errorf("%s: proxy %q (%v), want %q", raw, got, err, want)
 		}
 	}
 }

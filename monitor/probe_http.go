@@ -7,13 +7,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/failure"
-	"golang.org/x/net/http/httpproxy"
 )
 
 // httpClient returns a client for one check: dials through the check's resolver, follows no
@@ -45,7 +45,10 @@ func httpClient(path *netPath, proxyFunc func(*url.URL) (*url.URL, error)) *http
 	}
 }
 
-// envProxyFunc is the environment's proxy rule (HTTP_PROXY, HTTPS_PROXY, NO_PROXY).
+// envProxyFunc is the environment's proxy rule for plain-HTTP requests, as browsers and curl
+// read it: HTTP_PROXY (or http_proxy) unless NO_PROXY exempts the host. Loopback hosts are never
+// proxied. (Written here rather than taken from golang.org/x/net/http/httpproxy, whose second
+// copy of the IDNA tables would cost half a megabyte of binary for this one rule.)
 func envProxyFunc(getenv func(string) string) func(*url.URL) (*url.URL, error) {
 	get := func(upper string) string {
 		if v := getenv(upper); v != "" {
@@ -53,8 +56,48 @@ func envProxyFunc(getenv func(string) string) func(*url.URL) (*url.URL, error) {
 		}
 		return getenv(strings.ToLower(upper))
 	}
-	cfg := &httpproxy.Config{HTTPProxy: get("HTTP_PROXY"), HTTPSProxy: get("HTTPS_PROXY"), NoProxy: get("NO_PROXY")}
-	return cfg.ProxyFunc()
+	proxy, noProxy := get("HTTP_PROXY"), get("NO_PROXY")
+	return func(u *url.URL) (*url.URL, error) {
+		if proxy == "" || u.Scheme != "http" || exemptFromProxy(u.Hostname(), noProxy) {
+			return nil, nil
+		}
+		px, err := url.Parse(normaliseProxyURL(proxy, "http"))
+		if err != nil || px.Host == "" {
+			return nil, fmt.Errorf("HTTP_PROXY %q is not a proxy URL", proxy)
+		}
+		return px, nil
+	}
+}
+
+// exemptFromProxy applies NO_PROXY: "*", host names (matching the name and its subdomains, with
+// or without a leading dot), IP addresses and CIDR prefixes; loopback is always exempt.
+func exemptFromProxy(host, noProxy string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	ip, ipErr := netip.ParseAddr(host)
+	if host == "localhost" || (ipErr == nil && ip.IsLoopback()) {
+		return true
+	}
+	for _, entry := range strings.Split(noProxy, ",") {
+		entry = strings.ToLower(strings.TrimSpace(entry))
+		if h, _, err := net.SplitHostPort(entry); err == nil {
+			entry = h
+		}
+		switch {
+		case entry == "":
+		case entry == "*":
+			return true
+		case ipErr == nil && strings.Contains(entry, "/"):
+			if pfx, err := netip.ParsePrefix(entry); err == nil && pfx.Contains(ip) {
+				return true
+			}
+		default:
+			entry = strings.TrimPrefix(entry, ".")
+			if host == entry || strings.HasSuffix(host, "."+entry) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // probePortalReference fetches a plain-HTTP connectivity reference (generate_204 and the like).

@@ -98,6 +98,12 @@ func (in *Installer) Install(ctx context.Context) error {
 		in.say("service", "stopped it to update it")
 		state = Stopped
 	}
+	if binaryStale {
+		// A running tray holds the old binary (Windows cannot replace it); it starts again below.
+		if msg, err := stopTray(ctx, p); err == nil && msg != "" {
+			in.say("tray", "%s to update it", msg)
+		}
+	}
 	if err := in.installBinary(binaryStale); err != nil {
 		return err
 	}
@@ -399,6 +405,8 @@ func (in *Installer) Uninstall(ctx context.Context, purge bool) error {
 		if err := os.Remove(copied); err == nil {
 			os.Remove(filepath.Dir(copied))
 			in.say("binary", "removed %s", copied)
+		} else if exe, _ := os.Executable(); exe == copied {
+			in.say("binary", "remove %s yourself once this command has ended (a running program cannot delete itself here)", copied)
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			in.say("binary", "could not remove %s: %v", copied, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kardianos/service"
 )
@@ -147,8 +148,19 @@ func (m *manager) install() error {
 			return fmt.Errorf("creating the service directory: %w", err)
 		}
 	}
-	if err := m.s.Install(); err != nil {
-		return fmt.Errorf("installing the %s service: %w", initName(m.p.Platform), err)
+	err := m.s.Install()
+	// Windows deletes a service only once every handle to it is closed: a service just removed
+	// (to update it) may still be "marked for deletion" for a moment.
+	for i := 0; i < 40 && markedForDeletion(err); i++ {
+		time.Sleep(250 * time.Millisecond)
+		err = m.s.Install()
+	}
+	if err != nil {
+		hint := ""
+		if m.p.Platform == PlatformSystemd && m.p.Scope == User {
+			hint = " (systemctl --user needs your user session's service manager: run this in your desktop session, or over ssh after `loginctl enable-linger $USER`)"
+		}
+		return fmt.Errorf("installing the %s service: %w%s", initName(m.p.Platform), err, hint)
 	}
 	return nil
 }

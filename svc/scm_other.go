@@ -12,3 +12,5 @@ func windowsInstalled(Plan) (string, bool, error) {
 }
 
 func windowsInstalledConfig(string) (string, bool) { return "", false }
+
+func markedForDeletion(error) bool { return false }

@@ -58,3 +58,10 @@ func windowsInstalledConfig(def string) (string, bool) {
 	}
 	return "", false
 }
+
+// markedForDeletion reports whether err says the service is still being deleted.
+func markedForDeletion(err error) bool {
+	// kardianos finds a service marked for deletion still there: "service spotwatch already exists".
+	return err != nil && (errors.Is(err, windows.ERROR_SERVICE_MARKED_FOR_DELETE) ||
+		errors.Is(err, windows.ERROR_SERVICE_EXISTS) || strings.HasSuffix(err.Error(), "already exists"))
+}

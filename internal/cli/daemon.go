@@ -65,20 +65,25 @@ func runDaemon(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
 		return exitUsage
 	}
+	if refuseUnsafeConfig(flags.system, cfgPath, stderr) {
+		return exitUsage
+	}
 	log, closeLog, err := daemonLogger(cfg, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
 		return exitUsage
 	}
 	defer closeLog()
-	d, err := startDaemon(ctx, cfg, cfgPath, flags.system, log)
-	if err != nil {
-		log.Error("starting the daemon", "err", err)
-		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
-		return exitInternal
-	}
-	d.wait()
-	return exitOK
+	return serviceDaemon(ctx, cfg, log, func(ctx context.Context, log *slog.Logger) int {
+		d, err := startDaemon(ctx, cfg, cfgPath, flags.system, log)
+		if err != nil {
+			log.Error("starting the daemon", "err", err)
+			fmt.Fprintf(stderr, "spotwatch: %v\n", err)
+			return exitInternal
+		}
+		d.wait()
+		return exitOK
+	})
 }
 
 // daemon is a running monitor with its API, watchers and history.

@@ -13,6 +13,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/netwatch"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/svc"
 	"github.com/spotwatch/spotwatch/svc/api"
 	"github.com/spotwatch/spotwatch/tray"
 )
@@ -60,7 +61,7 @@ func runTray(ctx context.Context, args []string, stderr io.Writer) int {
 	defer closeLog()
 	if client, socket := findDaemon(ctx, cfg, log); client != nil {
 		log.Info("spotwatch tray started: following the daemon", "version", monitor.Version, "socket", socket)
-		return trayExit(tray.Run(ctx, tray.Options{Source: client, History: client, Notify: cfg.Notify, Logger: log}), log)
+		return trayExit(tray.Run(ctx, tray.Options{Source: client, History: client, Notify: cfg.Notify, Logger: log, Autostart: trayAutostart(log)}), log)
 	}
 	log.Info("no spotwatch daemon answers: checking in this process")
 	return runLocal(ctx, cfg, log)
@@ -143,7 +144,7 @@ func runLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 		watchNetworkFor(ctx, m, log)
 	}()
 	log.Info("spotwatch started: monitor and tray in this process", "version", monitor.Version)
-	err = tray.Run(ctx, tray.Options{Source: tray.Local{Monitor: m}, History: hist, Notify: cfg.Notify, Logger: log})
+	err = tray.Run(ctx, tray.Options{Source: tray.Local{Monitor: m}, History: hist, Notify: cfg.Notify, Logger: log, Autostart: trayAutostart(log)})
 	cancel()
 	wg.Wait()
 	return trayExit(err, log)
@@ -164,6 +165,17 @@ func watchNetworkFor(ctx context.Context, m *monitor.Monitor, log *slog.Logger) 
 	if err := netwatch.NewPoller(10*time.Second).Watch(ctx, onChange, log); err != nil && ctx.Err() == nil {
 		log.Error("network polling stopped", "err", err)
 	}
+}
+
+// trayAutostart is the tray's "Start at login" entry for this user, or nil (the menu item then
+// shows disabled) where it cannot be found.
+func trayAutostart(log *slog.Logger) tray.Autostart {
+	a, err := svc.NewTrayAutostart()
+	if err != nil {
+		log.Warn("start at login is unavailable", "err", err)
+		return nil
+	}
+	return a
 }
 
 func trayExit(err error, log *slog.Logger) int {
