@@ -3,7 +3,7 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/spotwatch/spotwatch/monitor.Version=$(VERSION)
 
-.PHONY: help build check test lab deps lint cross
+.PHONY: help build check test lab deps lint cross bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -72,3 +72,6 @@ release-check: ## goreleaser check, a snapshot release (archives, .deb, .rpm) an
 	@set -e; trap 'rm -f cmd/spotwatch/rsrc_windows_*.syso' EXIT; \
 	$(GORELEASER) release --snapshot --clean --skip=publish,sign,announce,validate
 	./packaging/check-packages.sh $(DIST)
+
+bench: deps ## reproduce README "Performance" (IDLE=1m for a quick idle-daemon figure)
+	./bench/run.sh

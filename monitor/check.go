@@ -127,6 +127,7 @@ func (c *Checker) Check(ctx context.Context) Report {
 
 	ipv6 := hasIPv6(rep.Facts)
 	path := newNetPath(c.cfg.DNS.Server, dnsTimeout(c.cfg.Timeout), rep.Facts.HostsEntries, ipv6)
+	path.pace = newPace(len(c.spotifyHTTPS))
 	px := rep.Facts.Proxy.parsed()
 	r := newRun(ctx, path.pace, c.log)
 

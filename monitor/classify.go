@@ -106,9 +106,10 @@ func degradedParts(e evidence) (Findings, []Probe) {
 			fastest = p.MS
 		}
 	}
-	if fastest > slowMS {
+	slowAnswers := e.where(e.spotifyHTTPS(), answeredSlowly)
+	if fastest > slowMS || len(slowAnswers) > 0 {
 		f.Parts = append(f.Parts, "slow")
-		shown = append(shown, firstOK(e.spotifyHTTPS())...)
+		shown = append(shown, append(slowAnswers, firstOK(e.spotifyHTTPS())...)...)
 	}
 	return f, shown
 }

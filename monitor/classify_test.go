@@ -123,6 +123,8 @@ func TestClassifyCauses(t *testing.T) {
 		{"ok", report(healthyFacts(), withRefs(apOK, apiOK)...), CauseOK, "genuine certificate"},
 		{"degraded 4070 blocked", report(healthyFacts(), withRefs(fail(ap(apHost+":4070", apIP+":4070"), "generic_timeout_error", "connect"), ap443, apiOK)...), CauseDegraded, "4070"},
 		{"degraded ipv6", report(healthyFacts(), withRefs(apOK, v6, apiOK)...), CauseDegraded, "IPv6"},
+		{"degraded: a genuine Spotify answer too slow for the deadline (satellite)", report(healthyFacts(), withRefs(apOK, fail(spotifyHTTPS(apiURL, apiAddr, 0), "generic_timeout_error", "http"))...), CauseDegraded, "slow"},
+		{"a silent TLS handshake is not slowness", report(healthyFacts(), withRefs(apOK, fail(spotifyHTTPS(apiURL, apiAddr, 0), "generic_timeout_error", "tls"))...), CauseUnknown, ""},
 		{"no network: no default route", report(noRoute, append(refsDown, fail(sysDNS("apresolve.spotify.com"), "dns_timeout", "dns"))...), CauseNoNetwork, ""},
 		{"captive portal", report(healthyFacts(), portal, fail(tcpRef("1.1.1.1:443"), "generic_timeout_error", "connect"), fail(spotifyHTTPS(apiURL, apiAddr, 0), "generic_timeout_error", "connect")), CauseCaptivePortal, "portal.example"},
 		{"internet down", report(healthyFacts(), append(refsDown, fail(ap(apHost+":4070", apIP+":4070"), "generic_timeout_error", "connect"))...), CauseInternetDown, ""},

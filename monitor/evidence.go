@@ -78,11 +78,25 @@ func (e evidence) httpsWorks() bool {
 		return false
 	}
 	for _, target := range targets(needed) {
-		if !anyOK(e.where(needed, func(p Probe) bool { return p.Target == target })) {
+		if !okOrSlow(e.where(needed, func(p Probe) bool { return p.Target == target })) {
 			return false
 		}
 	}
 	return true
+}
+
+// answeredSlowly: the connection opened and Spotify's genuine certificate came back, but the
+// answer to the request did not arrive before the deadline. That is a slow link (a satellite, a
+// congested mobile cell), not a block: Spotify is there.
+func answeredSlowly(p Probe) bool {
+	return !p.OK && p.Failure == failure.GenericTimeout && p.Detail.Step == "http" &&
+		p.Detail.PublicTrust != nil && *p.Detail.PublicTrust && p.Detail.Interceptor == ""
+}
+
+// httpsWorking counts the needed Spotify HTTPS endpoints (apresolve aside) that answered well.
+func (e evidence) httpsWorking() int {
+	needed := e.where(e.spotifyHTTPS(), func(p Probe) bool { return p.Detail.Service != "apresolve" && p.OK })
+	return len(targets(needed))
 }
 
 // portalSeen: portal references were answered by something else (a redirect, 511, another
@@ -128,6 +142,16 @@ func (e evidence) referencesUp() int { return e.ipReferencesUp() + e.nameReferen
 func anyOK(probes []Probe) bool {
 	for _, p := range probes {
 		if p.OK {
+			return true
+		}
+	}
+	return false
+}
+
+// okOrSlow is anyOK that also accepts an answer that was only slow (answeredSlowly).
+func okOrSlow(probes []Probe) bool {
+	for _, p := range probes {
+		if p.OK || answeredSlowly(p) {
 			return true
 		}
 	}

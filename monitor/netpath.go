@@ -81,7 +81,7 @@ const dnsAttempt = time.Second
 // resolved to IPv6 addresses too only when the machine has IPv6 (ipv6).
 func newNetPath(dnsServer string, dnsTimeout time.Duration, hosts []HostsEntry, ipv6 bool) *netPath {
 	p := &netPath{resolver: net.DefaultResolver, dnsTimeout: dnsTimeout, ipv6: ipv6, dialer: net.Dialer{KeepAlive: -1},
-		hosts: map[string][]netip.Addr{}, lookups: map[string]*lookupCall{}, pace: newPace()}
+		hosts: map[string][]netip.Addr{}, lookups: map[string]*lookupCall{}, pace: newPace(0)}
 	for _, h := range hosts {
 		if a, err := netip.ParseAddr(h.Addr); err == nil {
 			name := strings.ToLower(strings.TrimSuffix(h.Name, "."))
@@ -173,11 +173,16 @@ func (p *netPath) resolveFamily(ctx context.Context, network, host string) ([]ne
 
 // dial connects to addr (ip:port) directly.
 func (p *netPath) dial(ctx context.Context, addr string) (net.Conn, error) {
+	start := time.Now()
 	conn, err := p.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		if errors.Is(context.Cause(ctx), errConnectBudget) {
-			// The check ended this attempt when the connect budget ran out: it timed out.
-			return nil, atStep("connect", fmt.Errorf("connecting to %s: %w: %w", addr, errConnectBudget, os.ErrDeadlineExceeded))
+			// The check ended when the connect budget ran out. An attempt that had the whole
+			// budget timed out; one that began later was merely interrupted.
+			if budget, ok := p.pace.budget(); ok && time.Since(start) >= budget-budget/10 {
+				return nil, atStep("connect", fmt.Errorf("connecting to %s: %w: %w", addr, errConnectBudget, os.ErrDeadlineExceeded))
+			}
+			return nil, atStep("connect", fmt.Errorf("connecting to %s: %w", addr, context.Canceled))
 		}
 		return nil, atStep("connect", fmt.Errorf("connecting to %s: %w", addr, err))
 	}

@@ -1,7 +1,9 @@
 package monitor
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -40,10 +42,11 @@ type pace struct {
 	firstDial time.Time     // when the first connection to Spotify began
 	opened    int           // connections to Spotify that opened
 	apOpened  int           // of which to access points
+	https     int           // Spotify HTTPS endpoints the app needs (apresolve aside)
 	changed   chan struct{} // closed and replaced when rtt or firstDial is first set
 }
 
-func newPace() *pace { return &pace{changed: make(chan struct{})} }
+func newPace(neededHTTPS int) *pace { return &pace{changed: make(chan struct{}), https: neededHTTPS} }
 
 // observeRTT records a reference's round-trip time.
 func (p *pace) observeRTT(rtt time.Duration) {
@@ -103,7 +106,26 @@ func (p *pace) opens() (all, accessPoints int) {
 func (p *pace) mayCut(probes []Probe) bool {
 	opened, apOpened := p.opens()
 	e := newEvidence(probes)
-	return opened == 0 || (apOpened > 0 && e.httpsWorks()) || e.portalSeen()
+	return opened == 0 || (apOpened > 0 && e.httpsWorking() >= p.https && e.httpsWorks()) || e.portalSeen()
+}
+
+// budget returns the connect budget, once the link's RTT is known.
+func (p *pace) budget() (time.Duration, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.rtt == 0 {
+		return 0, false
+	}
+	return connectBudget(p.rtt), true
+}
+
+// cutShort turns the error of a probe step that the budget's end interrupted (rather than
+// timed out) into an interruption: it measured nothing, and the report leaves it out.
+func cutShort(ctx context.Context, err error) error {
+	if err != nil && errors.Is(context.Cause(ctx), errConnectBudget) {
+		return fmt.Errorf("%w (the check ended: %v)", context.Canceled, err)
+	}
+	return err
 }
 
 func (p *pace) notifyLocked() {

@@ -61,13 +61,13 @@ func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *ur
 		defer stop()
 		tlsConn := tls.Client(conn, &tls.Config{ServerName: host, InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
 		if err := tlsConn.HandshakeContext(ctx); err != nil {
-			return atStep("tls", fmt.Errorf("TLS handshake with %s: %w", host, err))
+			return atStep("tls", cutShort(ctx, fmt.Errorf("TLS handshake with %s: %w", host, err)))
 		}
 		certErr := inspectChain(&p.Detail, tr, host, tlsConn.ConnectionState().PeerCertificates)
 		var resp *http.Response
 		resp, body, err = get(tlsConn, u)
 		if err != nil && certErr == nil {
-			return atStep("http", err)
+			return atStep("http", cutShort(ctx, err))
 		}
 		if resp != nil {
 			p.Detail.Status, p.Detail.Location = resp.StatusCode, resp.Header.Get("Location")
@@ -158,7 +158,7 @@ func probeNeutralSNI(ctx context.Context, path *netPath, addr string) Probe {
 		defer conn.Close()
 		tlsConn := tls.Client(conn, &tls.Config{ServerName: neutralSNI, InsecureSkipVerify: true})
 		if err := tlsConn.HandshakeContext(ctx); err != nil {
-			return atStep("tls", fmt.Errorf("TLS handshake with %s as %s: %w", addr, neutralSNI, err))
+			return atStep("tls", cutShort(ctx, fmt.Errorf("TLS handshake with %s as %s: %w", addr, neutralSNI, err)))
 		}
 		return nil
 	})
@@ -181,7 +181,7 @@ func probePlainOnTLSPort(ctx context.Context, path *netPath, addr string, u *url
 		plain.Scheme = "http"
 		resp, body, err := get(conn, &plain)
 		if err != nil {
-			return atStep("http", err)
+			return atStep("http", cutShort(ctx, err))
 		}
 		p.Detail.Status, p.Detail.Location = resp.StatusCode, resp.Header.Get("Location")
 		p.Detail.BlockPage = matchBlockPage(resp.Header, body)

@@ -264,7 +264,7 @@ func TestTrayOnTheSessionBus(t *testing.T) {
 	}
 
 	// Quit ends the process, and its item leaves the bus.
-	it.click(t, "Quit")
+	it.clickQuit(t)
 	tray.expect("exit <nil>")
 	if err := tray.waitExit(); err != nil {
 		t.Fatalf("the tray exited with %v", err)

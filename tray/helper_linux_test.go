@@ -29,13 +29,17 @@ import (
 // fake clock. It reads commands on stdin:
 //
 //	result CAUSE   the monitor's checks find CAUSE from now on
-//	advance DUR    move the clock on by DUR (time.ParseDuration)
+//	advance DUR    move the clock on by DUR (time.ParseDuration), then sync
 //	sync           wait until everything the tray was given is handled and sent
 //	quit           end Run as a signal would
 //
-// and writes lines on file descriptor 3: "ready" once the menu exists, "checked CAUSE" for each
-// check the monitor runs, "step …" for each thing the tray's loop handled, "open PATH" for each
-// page it opens, "ok COMMAND" when a command is done, and "exit ERR" when Run returned.
+// It reads them only once the monitor waits for its first check (a timer of 0), so the first
+// "advance" runs that check. It writes lines on file descriptor 3: "ready" once the menu exists
+// and the tray follows the monitor (its first event handled), "checked CAUSE" for each check
+// the monitor runs, "step …" for each thing the tray's loop handled, "open PATH" for each page
+// it opens, "ok COMMAND" when a command is done ("ok quit" before Run is ended), and "exit ERR"
+// when Run returned. What a command sets off runs concurrently with it: its lines may come
+// before or after its "ok" (see trayProcess.send).
 
 // helperStart is the helper's fake time: a Monday, 12:00 local.
 var helperStart = t0
@@ -98,18 +102,42 @@ func runHelper() int {
 		check, monitor.MonitorOptions{Clock: clk, Logger: log, History: hist})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	changed := clk.Changed()
 	go m.Run(ctx)
-
-	hooks := &testHooks{
-		stepped: func(what string) { out.printf("step %s", what) },
-		sync:    make(chan chan struct{}),
-		ready:   func() { out.printf("ready") },
+	for clk.Waiters() == 0 { // the monitor's first timer: nothing else uses the clock yet
+		<-changed
+		changed = clk.Changed()
 	}
-	barrier := func() {
-		reply := make(chan struct{})
+
+	var (
+		readyMu                 sync.Mutex
+		menuUp, following, said bool
+	)
+	sayReady := func(menu, event bool) {
+		readyMu.Lock()
+		defer readyMu.Unlock()
+		menuUp, following = menuUp || menu, following || event
+		if menuUp && following && !said {
+			said = true
+			out.printf("ready")
+		}
+	}
+	hooks := &testHooks{
+		stepped: func(what string) {
+			out.printf("step %s", what)
+			if strings.HasPrefix(what, "event ") {
+				sayReady(false, true)
+			}
+		},
+		sync:  make(chan barrier),
+		ready: func() { sayReady(true, false) },
+	}
+	// settle waits until the loop handled everything before it; it runs before in the loop first.
+	settle := func(before func()) {
+		b := barrier{before: before, done: make(chan struct{})}
 		select {
-		case hooks.sync <- reply:
-			<-reply
+		case hooks.sync <- b:
+			<-b.done
 		case <-ctx.Done():
 		}
 	}
@@ -128,12 +156,13 @@ func runHelper() int {
 					out.printf("error %v", err)
 					continue
 				}
-				clk.Advance(d)
-				barrier()
+				settle(func() { clk.Advance(d) })
 			case "sync":
-				barrier()
+				settle(nil)
 			case "quit":
+				out.printf("ok %s", cmd) // before Run returns and the process may end
 				cancel()
+				continue
 			}
 			out.printf("ok %s", cmd)
 		}
@@ -156,6 +185,10 @@ type trayProcess struct {
 	lines  chan string
 	exit   chan error
 	stderr syncBuffer
+
+	// backlog are the lines send passed over waiting for its "ok": the command's own effects
+	// may be said before its "ok", and the next expects must still see them.
+	backlog []string
 }
 
 // syncBuffer is a bytes.Buffer safe for one writer and readers.
@@ -218,7 +251,22 @@ func startTray(t *testing.T, addr string) *trayProcess {
 }
 
 // expect waits for a protocol line starting with prefix, skipping others, and returns it.
+// It looks in the backlog first.
 func (p *trayProcess) expect(prefix string) string {
+	p.t.Helper()
+	for i, line := range p.backlog {
+		if strings.HasPrefix(line, prefix) {
+			p.backlog = p.backlog[i+1:]
+			return line
+		}
+	}
+	p.backlog = nil
+	return p.next(prefix, nil)
+}
+
+// next waits for a new line starting with prefix and returns it; it passes each other line
+// to skipped, if set.
+func (p *trayProcess) next(prefix string, skipped func(line string)) string {
 	p.t.Helper()
 	deadline := time.After(wait)
 	for {
@@ -230,20 +278,24 @@ func (p *trayProcess) expect(prefix string) string {
 			if strings.HasPrefix(line, prefix) {
 				return line
 			}
+			if skipped != nil {
+				skipped(line)
+			}
 		case <-deadline:
 			p.t.Fatalf("the tray did not say %q within %v", prefix, wait)
 		}
 	}
 }
 
-// send gives the helper a command and waits until it is done.
+// send gives the helper a command and waits until it is done. The lines before its "ok" stay
+// for the next expects: what the command set off (the check an advance ran) may be said first.
 func (p *trayProcess) send(cmd string) {
 	p.t.Helper()
 	if _, err := fmt.Fprintln(p.stdin, cmd); err != nil {
 		p.t.Fatalf("sending %q: %v", cmd, err)
 	}
 	name, _, _ := strings.Cut(cmd, " ")
-	p.expect("ok " + name)
+	p.next("ok "+name, func(line string) { p.backlog = append(p.backlog, line) })
 }
 
 // waitExit waits for the helper to end and returns its exit error.

@@ -53,9 +53,19 @@ type Options struct {
 
 // testHooks let the package's tests follow the loop.
 type testHooks struct {
-	stepped func(what string)  // called after the loop handled something
-	sync    chan chan struct{} // a barrier: replied once everything before it is done
-	ready   func()             // called once the tray's menu exists
+	stepped func(what string) // called after the loop handled something
+	sync    chan barrier      // replied once everything before it is done
+	ready   func()            // called once the tray's menu exists
+}
+
+// barrier is a test's request to the loop. The loop runs before (if set) while it waits in
+// its select, its timer armed for the state it has: a test moves its fake clock there, so
+// the move can never fall between the loop reading the time and arming its timer. Then it
+// handles a timer that fired, and done is closed once the notifications queued so far are
+// sent.
+type barrier struct {
+	before func()
+	done   chan struct{}
 }
 
 // action is a menu click.
@@ -254,18 +264,21 @@ func (a *app) loop(ctx context.Context, u ui) {
 			a.onAction(ctx, act)
 		case <-a.refresh:
 			a.readAutostart()
-		case reply := <-a.syncRequests():
+		case b := <-a.syncRequests():
+			if b.before != nil {
+				b.before()
+			}
 			select { // a timer that fired before the barrier was asked for counts as before it
 			case <-timerC:
 				a.onTick()
 			default:
 			}
-			a.outbox <- outgoing{done: reply}
+			a.outbox <- outgoing{done: b.done}
 		}
 	}
 }
 
-func (a *app) syncRequests() chan chan struct{} {
+func (a *app) syncRequests() chan barrier {
 	if a.hooks == nil {
 		return nil
 	}

@@ -541,7 +541,8 @@ func (l *Lab) Loss(ctx context.Context, p float64) (*Fault, error) {
 		var sent, got int
 		probe := func(ctx context.Context, _ time.Duration) (outcome, error) {
 			var err error
-			sent, got, err = l.echoUDP(ctx, n, 300*time.Millisecond)
+			// Wait long enough for echoes held by a Delay fault (a satellite link: up to 1 s).
+			sent, got, err = l.echoUDP(ctx, n, 1500*time.Millisecond)
 			return outOK, err
 		}
 		var err error

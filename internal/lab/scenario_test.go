@@ -64,7 +64,8 @@ func scenarios() []scenario {
 		{"dns sends spotify to a block page", 7, one(monitor.CauseBlockPage), blockPage},
 		{"vpn wg0 with spotify dropped", 7, one(monitor.CauseVPNBlocked), vpnDrop},
 		{"spotify answers 503", 7, one(monitor.CauseSpotifyOutage), outage},
-		{"delay 300ms and 10% loss", 0, []monitor.Cause{monitor.CauseOK, monitor.CauseDegraded}, slowLossy},
+		{"delay 300ms and 10% loss", 0, []monitor.Cause{monitor.CauseOK, monitor.CauseDegraded}, slowLossy(300 * time.Millisecond)},
+		{"satellite: delay 600ms and 10% loss", 0, []monitor.Cause{monitor.CauseOK, monitor.CauseDegraded}, slowLossy(600 * time.Millisecond)},
 	}
 }
 
@@ -136,7 +137,7 @@ func want(sc scenario) string {
 
 // buildSpotwatch builds the spotwatch binary for the scenarios, or takes the one named by
 // SPOTWATCH_BIN (a binary built beforehand, e.g. by CI).
-func buildSpotwatch(t *testing.T) string {
+func buildSpotwatch(t testing.TB) string {
 	t.Helper()
 	if bin := os.Getenv("SPOTWATCH_BIN"); bin != "" {
 		if _, err := os.Stat(bin); err != nil {
@@ -154,7 +155,7 @@ func buildSpotwatch(t *testing.T) string {
 
 // runCheck runs `spotwatch check --json --config cfg` in the client namespace and returns its
 // result and raw output. The exit status must be the result's code.
-func runCheck(t *testing.T, ctx context.Context, l *lab.Lab, bin, cfg string) (monitor.Result, []byte) {
+func runCheck(t testing.TB, ctx context.Context, l *lab.Lab, bin, cfg string) (monitor.Result, []byte) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -446,12 +447,16 @@ func outage(t *testing.T, ctx context.Context, w *labworld.World) []*lab.Fault {
 	return nil
 }
 
-func slowLossy(t *testing.T, ctx context.Context, w *labworld.World) []*lab.Fault {
-	d, err := w.Lab.Delay(ctx, 300*time.Millisecond)
-	labErr(t, "delaying packets to the client", err)
-	undoLater(t, d)
-	loss, err := w.Lab.Loss(ctx, 0.10)
-	labErr(t, "losing packets to the client", err)
-	undoLater(t, loss)
-	return withRules(d, loss)
+// slowLossy delays every packet to the client by rtt and loses 10 % of them: a slow, lossy
+// link (300 ms: a poor mobile link; 600 ms: a satellite) on which Spotify is healthy.
+func slowLossy(rtt time.Duration) func(*testing.T, context.Context, *labworld.World) []*lab.Fault {
+	return func(t *testing.T, ctx context.Context, w *labworld.World) []*lab.Fault {
+		d, err := w.Lab.Delay(ctx, rtt)
+		labErr(t, "delaying packets to the client", err)
+		undoLater(t, d)
+		loss, err := w.Lab.Loss(ctx, 0.10)
+		labErr(t, "losing packets to the client", err)
+		undoLater(t, loss)
+		return withRules(d, loss)
+	}
 }

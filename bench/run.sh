@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Reproduces every figure of README "Performance" and prints the table (`make bench`).
+# Needs root (loopback ports below 1024, network namespaces). The idle-daemon figure takes
+# IDLE (default 10m); IDLE=1m gives a quick, rougher reading.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+IDLE=${IDLE:-10m}
+out=${BENCH_OUT:-bench/out}
+mkdir -p "$out"
+gotest() { go test -count=1 "$@"; }
+
+echo "micro-benchmarks (go test -bench, 5 runs each) → $out/micro.txt" >&2
+gotest -run '^$' -bench 'Classify|Check$|ScanHosts' -benchmem -count 5 ./monitor ./internal/failure >"$out/micro.txt"
+gotest -run '^$' -bench 'Append|Read' -benchmem -count 5 ./internal/history >>"$out/micro.txt"
+echo "spotwatch check as a process → $out/process.txt" >&2
+gotest -run '^$' -bench CheckProcess -benchtime 30x ./cmd/spotwatch >"$out/process.txt"
+echo "lab: every cause, route change, bytes on the wire → $out/lab.txt, $out/wire.txt" >&2
+gotest -v -run 'TestLabScenarios$|TestLabDaemonReactsToRouteChange' ./internal/lab >"$out/lab.txt"
+gotest -run '^$' -bench LabHealthyCheckBytes -benchtime 5x ./internal/lab >"$out/wire.txt"
+echo "soak: 5,000 checks with random faults → $out/soak.txt" >&2
+gotest -run '^$' -bench Soak -benchtime 1x -timeout 30m ./monitor >"$out/soak.txt"
+echo "idle daemon for $IDLE → $out/idle.txt" >&2
+gotest ./cmd/spotwatch -run '^$' -bench IdleDaemon -benchtime 1x -timeout 60m -idle "$IDLE" >"$out/idle.txt"
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/spotwatch" ./cmd/spotwatch
+
+metric() { # metric FILE BENCH UNIT → the value before UNIT on BENCH's line
+	awk -v b="$2" -v u="$3" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i <= NF; i++) if ($i == u) { print $(i-1); exit } }' "$1"
+}
+lab_ms() { awk -v s="$1" '$0 ~ s && $0 ~ / in [0-9]+ ms/ { for (i = 1; i <= NF; i++) if ($i == "in") { print $(i+1); exit } }' "$out/lab.txt"; }
+max_other=$(awk '/scenario_test.go:[0-9]+: [047] / && !/firewall_drop|vpn_blocked|internet_down|dns_down|delay/ { for (i = 1; i <= NF; i++) if ($i == "in") if ($(i+1) > m) m = $(i+1) } END { print m+0 }' "$out/lab.txt")
+
+printf '\n| figure | target | measured |\n|---|---|---|\n'
+printf '| firewall_drop verdict in the lab | < 2.5 s | %s ms |\n' "$(lab_ms '7 firewall_drop')"
+printf '| every other cause in the lab (slowest, except internet_down and dns_down) | < 1 s | %s ms |\n' "$max_other"
+printf '| internet_down / dns_down in the lab | < 1 s | %s / %s ms |\n' "$(lab_ms '4 internet_down')" "$(lab_ms '4 dns_down')"
+printf '| 300 ms delay + 10 %% loss, Spotify healthy | Code 0 | %s |\n' "$(grep -A0 'scenario_test.go.*0 \(ok\|degraded\) in' "$out/lab.txt" | tail -1 | sed -E 's/.*: (0 [a-z]+) in ([0-9]+) ms.*/\1 in \2 ms/')"
+printf '| spotwatch check as a process, healthy, loopback (median) | < 100 ms | %s ms |\n' "$(metric "$out/process.txt" BenchmarkCheckProcess median-ms)"
+printf '| default-route change to a new state (lab) | < 2 s | %s ms |\n' "$(grep -o 'route-change-to-state-ms: [0-9]*' "$out/lab.txt" | awk '{print $2}')"
+printf '| idle daemon RSS after %s at a 60 s interval | < 15 MB | %s MB |\n' "$IDLE" "$(metric "$out/idle.txt" BenchmarkIdleDaemon RSS-MB)"
+printf '| idle daemon CPU over %s | < 0.25 s | %s s |\n' "$IDLE" "$(metric "$out/idle.txt" BenchmarkIdleDaemon CPU-s)"
+printf '| bytes on the wire per healthy check (lab) | < 25 KB | %s B |\n' "$(metric "$out/wire.txt" BenchmarkLabHealthyCheckBytes wire-bytes/check)"
+printf '| goroutines / FDs / heap after 5,000 checks vs after 10 | flat | %s→%s / %s→%s / %s→%s KB |\n' \
+	"$(metric "$out/soak.txt" BenchmarkSoak goroutines-before)" "$(metric "$out/soak.txt" BenchmarkSoak goroutines-after)" \
+	"$(metric "$out/soak.txt" BenchmarkSoak fds-before)" "$(metric "$out/soak.txt" BenchmarkSoak fds-after)" \
+	"$(metric "$out/soak.txt" BenchmarkSoak heapKB-before)" "$(metric "$out/soak.txt" BenchmarkSoak heapKB-after)"
+printf '| binary size (linux/amd64, -trimpath -ldflags "-s -w") | < 15 MB | %s bytes |\n' "$(stat -c %s "$out/spotwatch")"
+printf '\nmicro-benchmarks: %s (compare two commits with bench/compare.sh)\n' "$out/micro.txt"
