@@ -115,7 +115,7 @@ func historyPage(recs []history.Record, now time.Time) []byte {
 		}
 		lasted := ""
 		if r.Previous != "" && r.Duration > 0 {
-			lasted = humanDuration(r.Duration)
+			lasted = HumanDuration(r.Duration)
 		}
 		p.raw("<tr>")
 		for _, cell := range []string{r.Time.In(now.Location()).Format("2006-01-02 15:04:05"), state, r.Summary, lasted} {

@@ -98,7 +98,7 @@ func (p *Policy) Observe(ev monitor.Event, now time.Time) []Note {
 	}
 	return []Note{{
 		Kind:    NoteRecovery,
-		Title:   "Spotify is reachable again after " + humanDuration(since.Sub(p.outageStart)),
+		Title:   "Spotify is reachable again after " + HumanDuration(since.Sub(p.outageStart)),
 		Body:    "Gone: " + headline(prev.Diagnosis) + ".",
 		Urgency: UrgencyNormal,
 		Icon:    iconFor(st.Diagnosis),
@@ -142,7 +142,7 @@ func (p *Policy) due(now time.Time) []Note {
 		return []Note{{Kind: NoteProblem, Title: headline(d), Body: firstStep(d), Urgency: UrgencyCritical, Icon: iconFor(d)}}
 	case p.settings.RepeatAfter > 0 && now.Sub(p.lastTold) >= p.settings.RepeatAfter:
 		p.lastTold = now
-		title := "Spotify Error Code " + strconv.Itoa(int(d.Code)) + " for " + humanDuration(now.Sub(p.outageStart)) + " — " + ShortCause(d)
+		title := "Spotify Error Code " + strconv.Itoa(int(d.Code)) + " for " + HumanDuration(now.Sub(p.outageStart)) + " — " + ShortCause(d)
 		return []Note{{Kind: NoteReminder, Title: title, Body: firstStep(d), Urgency: UrgencyCritical, Icon: iconFor(d)}}
 	}
 	return nil

@@ -227,8 +227,8 @@ func truncateUTF16(s string, n int) string {
 	return strings.TrimRight(b.String(), " ") + "…"
 }
 
-// humanDuration is "45 s", "14 min", "1 h 5 min", "2 days 3 h".
-func humanDuration(d time.Duration) string {
+// HumanDuration is "45 s", "14 min", "1 h 5 min", "2 days 3 h".
+func HumanDuration(d time.Duration) string {
 	switch {
 	case d < time.Minute:
 		return fmt.Sprintf("%d s", int(d.Seconds()))

@@ -148,8 +148,8 @@ func TestHumanDuration(t *testing.T) {
 		51 * time.Hour:                  "2 days 3 h",
 	}
 	for d, want := range tests {
-		if got := humanDuration(d); got != want {
-			t.Errorf("humanDuration(%v) = %q, want %q", d, got, want)
+		if got := HumanDuration(d); got != want {
+			t.Errorf("HumanDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/svc"
 	"github.com/spotwatch/spotwatch/svc/api"
+	"github.com/spotwatch/spotwatch/tray"
 )
 
 // exitNotRunning is `status`'s exit status when no daemon answers (as LSB's "program is not running").
@@ -138,7 +139,7 @@ func writeStatus(w io.Writer, st monitor.Status, now time.Time, color bool) {
 		return
 	}
 	writeText(w, st.Result, color)
-	fmt.Fprintf(w, "State since %s (%s).", st.Since.Local().Format("Jan 2 15:04"), humanDuration(now.Sub(st.Since)))
+	fmt.Fprintf(w, "State since %s (%s).", st.Since.Local().Format("Jan 2 15:04"), tray.HumanDuration(now.Sub(st.Since)))
 	if !st.LastCheck.IsZero() {
 		fmt.Fprintf(w, " Last check %s (%.1f s), %d checks so far.", st.LastCheck.Local().Format("15:04:05"), float64(st.LastCheckMS)/1000, st.Checks)
 	}
@@ -157,22 +158,8 @@ func writeHistory(w io.Writer, records []history.Record) {
 	for _, r := range records {
 		line := fmt.Sprintf("  %s  %-16s %s", r.Time.Local().Format("2006-01-02 15:04:05"), r.Cause, r.Title)
 		if r.Previous != "" && r.Previous != string(monitor.CauseChecking) {
-			line += fmt.Sprintf(" (after %s for %s)", r.Previous, humanDuration(r.Duration))
+			line += fmt.Sprintf(" (after %s for %s)", r.Previous, tray.HumanDuration(r.Duration))
 		}
 		fmt.Fprintln(w, line)
-	}
-}
-
-// humanDuration renders a duration the way a person says it: "40 s", "14 min", "3 h 5 min".
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
-	default:
-		return fmt.Sprintf("%d days", int(d.Hours()/24))
 	}
 }
