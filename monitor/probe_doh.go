@@ -22,7 +22,7 @@ func probeDoH(ctx context.Context, path *netPath, tr trust, server string, names
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return path.dial(ctx, addr)
 		},
-		TLSClientConfig:     &tls.Config{RootCAs: tr.system},
+		TLSClientConfig:     &tls.Config{RootCAs: tr.system, CurvePreferences: probeCurves},
 		MaxIdleConnsPerHost: 1,
 		ForceAttemptHTTP2:   false,
 	}
