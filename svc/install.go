@@ -491,23 +491,33 @@ func (in *Installer) purge(ctx context.Context, purge bool) error {
 	return nil
 }
 
-// Start starts the installed service and waits for its daemon to answer.
-func (in *Installer) Start(ctx context.Context) error {
-	if err := in.needAdmin("starting"); err != nil {
-		return err
+// installed checks the privileges for verb ("starting"…), and returns the manager of the
+// installed service and its state; a service that is not installed is an error.
+func (in *Installer) installed(ctx context.Context, verb string) (*manager, State, error) {
+	if err := in.needAdmin(verb); err != nil {
+		return nil, 0, err
 	}
 	m, err := newManager(in.Plan)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	state, err := m.status(ctx)
 	if err != nil {
+		return nil, 0, err
+	}
+	if state == NotInstalled {
+		return nil, 0, fmt.Errorf("%s the %s service: %w (spotwatch install installs it)", verb, in.Plan.Scope, ErrNotInstalled)
+	}
+	return m, state, nil
+}
+
+// Start starts the installed service and waits for its daemon to answer.
+func (in *Installer) Start(ctx context.Context) error {
+	m, state, err := in.installed(ctx, "starting")
+	if err != nil {
 		return err
 	}
-	switch state {
-	case NotInstalled:
-		return fmt.Errorf("starting the %s service: %w (spotwatch install installs it)", in.Plan.Scope, ErrNotInstalled)
-	case Running:
+	if state == Running {
 		in.say("daemon", "already running (%s)", in.Plan.Describe())
 		return nil
 	}
@@ -516,21 +526,11 @@ func (in *Installer) Start(ctx context.Context) error {
 
 // Stop stops the installed service and waits until its daemon no longer answers.
 func (in *Installer) Stop(ctx context.Context) error {
-	if err := in.needAdmin("stopping"); err != nil {
-		return err
-	}
-	m, err := newManager(in.Plan)
+	m, state, err := in.installed(ctx, "stopping")
 	if err != nil {
 		return err
 	}
-	state, err := m.status(ctx)
-	if err != nil {
-		return err
-	}
-	switch state {
-	case NotInstalled:
-		return fmt.Errorf("stopping the %s service: %w", in.Plan.Scope, ErrNotInstalled)
-	case Stopped:
+	if state == Stopped {
 		in.say("daemon", "already stopped (%s)", in.Plan.Describe())
 		return nil
 	}
@@ -554,21 +554,11 @@ func (in *Installer) stopAndWait(ctx context.Context, m *manager) error {
 
 // Restart stops the service if it runs, starts it and waits for its daemon to answer.
 func (in *Installer) Restart(ctx context.Context) error {
-	if err := in.needAdmin("restarting"); err != nil {
-		return err
-	}
-	m, err := newManager(in.Plan)
+	m, state, err := in.installed(ctx, "restarting")
 	if err != nil {
 		return err
 	}
-	state, err := m.status(ctx)
-	if err != nil {
-		return err
-	}
-	switch state {
-	case NotInstalled:
-		return fmt.Errorf("restarting the %s service: %w (spotwatch install installs it)", in.Plan.Scope, ErrNotInstalled)
-	case Running:
+	if state == Running {
 		if err := in.stopAndWait(ctx, m); err != nil {
 			return err
 		}
