@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"syscall"
@@ -22,7 +23,12 @@ import (
 )
 
 // configPollInterval is how often the daemon looks at its config file for changes.
-const configPollInterval = 2 * time.Second
+const configPollInterval = 5 * time.Second
+
+// daemonProcs is the parallelism a background monitor needs. Setting it explicitly also stops
+// the Go runtime's periodic re-reading of the cgroup CPU limit, which would otherwise wake an
+// idle daemon every second.
+const daemonProcs = 2
 
 // daemonFlags are the flags of `spotwatch daemon`.
 type daemonFlags struct {
@@ -74,6 +80,7 @@ func runDaemon(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer closeLog()
+	runtime.GOMAXPROCS(min(daemonProcs, runtime.NumCPU()))
 	return serviceDaemon(ctx, cfg, log, func(ctx context.Context, log *slog.Logger) int {
 		d, err := startDaemon(ctx, cfg, cfgPath, flags.system, log)
 		if err != nil {
