@@ -108,21 +108,7 @@ func startTray(ctx context.Context, p Plan) (string, error) {
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
-	return waitEarlyExit(ctx, cmd, p.Binary)
-}
-
-// waitEarlyExit gives a started tray a second: one that exits by then failed to start.
-func waitEarlyExit(ctx context.Context, cmd *exec.Cmd, binary string) (string, error) {
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		return "", fmt.Errorf("the tray exited at once (%v); run %s tray to see why", err, shQuote(binary))
-	case <-time.After(time.Second):
-		return fmt.Sprintf("started (pid %d)", cmd.Process.Pid), nil
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
+	return waitEarlyExit(ctx, cmd, shQuote(p.Binary))
 }
 
 // stopTray ends the user's running trays (SIGTERM, then up to 5 s for them to quit).

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -71,16 +70,7 @@ func startTray(ctx context.Context, p Plan) (string, error) {
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		return "", fmt.Errorf("the tray exited at once (%v); run \"%s\" tray to see why", err, p.Binary)
-	case <-time.After(time.Second):
-		return fmt.Sprintf("started (pid %d)", cmd.Process.Pid), nil
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
+	return waitEarlyExit(ctx, cmd, `"`+p.Binary+`"`)
 }
 
 // stopTray ends the trays running in this session.

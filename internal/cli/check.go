@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,15 +20,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (sta
 		fmt.Fprint(stderr, "Usage: spotwatch check [--json] [--config FILE]\n\nRuns one check of Spotify's reachability and prints the diagnosis.\nExit status: 0 reachable, 4 no internet, 7 Spotify blocked, 1 internal error, 2 usage or config error.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "spotwatch check: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if status, ok := parseArgs(fs, args, stderr); !ok {
+		return status
 	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {

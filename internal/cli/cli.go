@@ -4,6 +4,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -70,6 +72,22 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spotwatch: unknown command %q\n\n%s", args[0], usage)
 		return exitUsage
 	}
+}
+
+// parseArgs parses a command's flags. It returns ok=false with the exit status when the command
+// must not run: --help (0), a bad flag or an unexpected argument (2, said on stderr).
+func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (status int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "spotwatch %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return exitUsage, false
+	}
+	return 0, true
 }
 
 // loadConfig reads the file given with --config, or else the per-user file if there is one,

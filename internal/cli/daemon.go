@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -46,17 +45,8 @@ func parseDaemonFlags(name string, args []string, stderr io.Writer) (daemonFlags
 		fmt.Fprintf(stderr, "Usage: spotwatch %s [--config FILE] [--system]\n\nRuns the monitor in the foreground with the local status API (what the OS service runs).\nSIGHUP reloads the configuration; an invalid new configuration is logged and the old one kept.\n\n", name)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return f, exitOK, false
-		}
-		return f, exitUsage, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "spotwatch %s: unexpected argument %q\n", name, fs.Arg(0))
-		return f, exitUsage, false
-	}
-	return f, 0, true
+	status, ok := parseArgs(fs, args, stderr)
+	return f, status, ok
 }
 
 // runDaemon is `spotwatch daemon`: the monitor, its history, the status API and the watchers,

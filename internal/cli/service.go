@@ -57,15 +57,8 @@ func runService(ctx context.Context, action string, args []string, stdout, stder
 		fmt.Fprintf(stderr, "Usage: spotwatch %s %s\n\n", action, serviceUsage[action])
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "spotwatch %s: unexpected argument %q\n", action, fs.Arg(0))
-		return exitUsage
+	if status, ok := parseArgs(fs, args, stderr); !ok {
+		return status
 	}
 	if *user && *system {
 		fmt.Fprintf(stderr, "spotwatch %s: --user and --system exclude each other\n", action)

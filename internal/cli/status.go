@@ -34,11 +34,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprint(stderr, "Usage: spotwatch status [--json] [--history] [--user|--system]\n\nAsks the running spotwatch daemon for Spotify's state (the user's daemon, else the system's) and\nsays whether the service is installed and running. Exit status 3 when no daemon runs.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if status, ok := parseArgs(fs, args, stderr); !ok {
+		return status
 	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,17 +32,8 @@ func parseUIFlags(name, what string, args []string, stderr io.Writer) (configPat
 		fmt.Fprintf(stderr, "Usage: spotwatch %s [--config FILE]\n\n%s\n\n", name, what)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", exitOK, false
-		}
-		return "", exitUsage, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "spotwatch %s: unexpected argument %q\n", name, fs.Arg(0))
-		return "", exitUsage, false
-	}
-	return configPath, 0, true
+	status, ok = parseArgs(fs, args, stderr)
+	return configPath, status, ok
 }
 
 // runTray is `spotwatch tray`: the tray icon and notifications of the running daemon
