@@ -246,22 +246,31 @@ func (s *Store) Append(r Record) error {
 	if s.size+int64(len(line)) > s.max {
 		return s.compact(line)
 	}
-	n, err := s.f.WriteAt(line, s.size)
-	if err != nil {
-		if n > 0 {
-			// Do not leave a partial line for the next record to follow.
-			if terr := s.f.Truncate(s.size); terr != nil {
-				s.f.Close()
-				s.f = nil // the next call repairs the file
-			}
-		}
+	if _, err := s.f.WriteAt(line, s.size); err != nil {
+		s.undoAppend()
 		return fmt.Errorf("appending to history %s: %w", s.path, err)
 	}
-	s.size += int64(n)
 	if err := s.f.Sync(); err != nil {
+		// The record is not known to be on disk: take it back, so that the caller, told it
+		// failed, can append it again without the file holding it twice.
+		s.undoAppend()
 		return fmt.Errorf("syncing history %s: %w", s.path, err)
 	}
+	s.size += int64(len(line))
 	return nil
+}
+
+// undoAppend cuts the file back to s.size after a failed write or sync, so that no part of
+// the failed record stays for the next one to follow. A failed write may have written part
+// of the line even when it reports 0 bytes (os.File.WriteAt drops the count of a write cut
+// short by an error such as ENOSPC), so it truncates whatever the count. If even that fails
+// the file is closed, and the next call repairs it on reopening (cutting off the torn tail).
+func (s *Store) undoAppend() {
+	if err := s.f.Truncate(s.size); err != nil {
+		s.log.Warn("history: could not cut off a failed append; repairing on the next call", "path", s.path, "err", err)
+		s.f.Close()
+		s.f = nil
+	}
 }
 
 // compact rewrites the file with the newest records that fit in half of MaxBytes, then line.
