@@ -18,6 +18,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/internal/logfile"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/svc"
 	"github.com/spotwatch/spotwatch/svc/api"
 )
 
@@ -212,6 +213,15 @@ func (d *daemon) reload(why string) {
 	if d.cfgPath == "" {
 		d.log.Info("no configuration file to reload; running on defaults", "trigger", why)
 		return
+	}
+	if d.system {
+		// Checked on every reload, not only at start: a file made writable by others since
+		// would otherwise let them point the daemon's checks, log and socket anywhere.
+		if err := svc.CheckFile(d.cfgPath); err != nil {
+			d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why,
+				"reason", "a system daemon refuses a configuration others may change", "err", err.Error())
+			return
+		}
 	}
 	cfg, err := config.Load(d.cfgPath)
 	if err != nil {
