@@ -51,6 +51,8 @@ type Status struct {
 	PausedUntil    *time.Time `json:"paused_until,omitempty"`  // notifications paused until then
 	Checks         int64      `json:"checks"`                  // checks since start
 	InternalErrors int64      `json:"internal_errors"`         // checks that panicked
+	// Storage is set by the daemon while its history cannot be written (kept in memory).
+	Storage *history.Health `json:"storage,omitempty"`
 }
 
 // Event is what subscribers receive: every state change and every check result.

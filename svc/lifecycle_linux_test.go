@@ -78,7 +78,7 @@ func TestLifecycle(t *testing.T) {
 	must(t, os.Chmod(dir, 0o755))
 	must(t, os.Chmod(filepath.Dir(dir), 0o755))
 	binary := filepath.Join(dir, "spotwatch")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/spotwatch")
+	build := exec.Command("go", "build", "-tags=spotwatch_fastschedule", "-o", binary, "../cmd/spotwatch") // a 1 s schedule: internal/config/minimum_fast.go
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building spotwatch: %v\n%s", err, out)
 	}

@@ -2,7 +2,9 @@ package main_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -285,4 +287,87 @@ func TestDaemonHistorySurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("after %d kills: %d records, damage %v, err %v", kills, len(recs), damage, err)
 	}
 	t.Logf("%d kills, %d state changes recorded, damage: %v", kills, len(recs), damage)
+}
+
+// TestSecondDaemonOnTheSameStateIsRefused starts a second daemon on a running one's state
+// directory: it must exit with an error naming the lock and the running daemon, and touch
+// nothing: the first daemon's history stays byte for byte what it was, and keeps receiving
+// records.
+func TestSecondDaemonOnTheSameStateIsRefused(t *testing.T) {
+	w := newWorld(t)
+	dir := t.TempDir()
+	cfg, err := w.WriteConfig(fastSchedule + "thresholds: {fail: 1, recover: 1}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := startDaemon(t, w, dir, cfg)
+	waitRecords(t, first.history, 1)
+	before, err := os.ReadFile(first.history)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	second := exec.Command(binary, "daemon", "--config", cfg)
+	second.Env = daemonEnv(w, dir)
+	var stderr strings.Builder
+	second.Stderr = &stderr
+	done := make(chan error, 1)
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- second.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(15 * time.Second):
+		second.Process.Kill()
+		<-done
+		t.Fatalf("the second daemon did not exit:\n%s", stderr.String())
+	}
+	if err == nil {
+		t.Fatalf("the second daemon exited 0:\n%s", stderr.String())
+	}
+	lock := filepath.Join(filepath.Dir(first.history), history.LockName)
+	for _, want := range []string{lock, fmt.Sprintf("pid %d", first.cmd.Process.Pid), "another spotwatch daemon"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("the second daemon's error does not name %q:\n%s", want, stderr.String())
+		}
+	}
+	after, err := os.ReadFile(first.history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(after, before) {
+		t.Fatalf("the second daemon changed the history:\nbefore %q\nafter  %q", before, after)
+	}
+	if _, err := os.Stat(first.history + ".damaged"); err == nil {
+		t.Error("the second daemon left a .damaged copy")
+	}
+
+	// The first daemon still writes its history.
+	n := bytes.Count(after, []byte("\n"))
+	w.Zone.SetModeSuffix("spotify.com", testnet.Sinkhole)
+	waitRecords(t, first.history, n+1)
+	now, err := os.ReadFile(first.history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(now, before) || !bytes.Contains(now[len(before):], []byte("dns_filtered")) {
+		t.Fatalf("the first daemon's history after the refused start:\n%s", now)
+	}
+}
+
+// waitRecords waits until the history file at path holds at least n valid records.
+func waitRecords(t *testing.T, path string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		recs, _, err := history.Read(path, nil)
+		if err == nil && len(recs) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the history %s did not reach %d records: %d, err %v", path, n, len(recs), err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/internal/logfile"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/svc"
 	"github.com/spotwatch/spotwatch/svc/api"
 )
 
@@ -87,7 +90,7 @@ func runDaemon(ctx context.Context, args []string, stderr io.Writer) int {
 type daemon struct {
 	log     *slog.Logger
 	monitor *monitor.Monitor
-	store   *history.Store
+	store   *history.Keeper
 	server  *api.Server
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -110,16 +113,21 @@ func startDaemon(parent context.Context, cfg *config.Config, cfgPath string, sys
 		}
 		return nil, err
 	}
-	checker, err := monitor.NewChecker(cfg, monitor.Options{Logger: log})
-	if err != nil {
-		return fail(err)
-	}
+	// The history first: its lock is what tells that another daemon runs on this state
+	// directory, before anything is opened, repaired or listened on.
 	histPath, err := history.DefaultPath(system)
 	if err != nil {
 		return fail(fmt.Errorf("finding the history file: %w", err))
 	}
-	if d.store, err = history.Open(histPath, history.Options{Logger: log}); err != nil {
+	if d.store, err = history.OpenKeeper(histPath, history.Options{Logger: log}); err != nil {
+		if errors.Is(err, history.ErrLocked) {
+			return fail(fmt.Errorf("another spotwatch daemon is running on the state directory %s; stop it first: %w", filepath.Dir(histPath), err))
+		}
 		return fail(fmt.Errorf("opening the history: %w", err))
+	}
+	checker, err := monitor.NewChecker(cfg, monitor.Options{Logger: log})
+	if err != nil {
+		return fail(err)
 	}
 	d.monitor = monitor.NewMonitor(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.MonitorOptions{Logger: log, History: d.store})
 
@@ -133,7 +141,7 @@ func startDaemon(parent context.Context, cfg *config.Config, cfgPath string, sys
 	if err != nil {
 		return fail(err)
 	}
-	d.server = api.NewServer(api.ServerOptions{Source: d.monitor, History: d.store.Last, Logger: log, System: system})
+	d.server = api.NewServer(api.ServerOptions{Source: statusWithStorage{d.monitor, d.store}, History: d.store.Last, Logger: log, System: system})
 	d.run(func() {
 		if err := d.server.Serve(ln); err != nil {
 			log.Error("status API stopped", "err", err)
@@ -160,6 +168,7 @@ func startDaemon(parent context.Context, cfg *config.Config, cfgPath string, sys
 	d.run(func() { d.monitor.Run(ctx) })
 	d.run(func() { watchNetworkFor(ctx, d.monitor, log) })
 	d.run(func() { d.watchConfig(ctx) })
+	d.run(func() { d.retryStorage(ctx) })
 	log.Info("spotwatch daemon started", "version", monitor.Version, "socket", socket, "history", histPath, "config", cfgPathOrDefaults(cfgPath))
 	return d, nil
 }
@@ -179,6 +188,46 @@ func (d *daemon) wait() {
 		d.log.Error("closing the history", "err", err)
 	}
 	d.log.Info("spotwatch daemon stopped")
+}
+
+// storageRetryInterval is how often the daemon tries to write its history again while the
+// file cannot be written (a read-only or full filesystem). Only then: a healthy daemon does
+// not wake up for it.
+const storageRetryInterval = 5 * time.Second
+
+// retryStorage retries the history's storage while it fails, until it works again.
+func (d *daemon) retryStorage(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.store.Trouble():
+		}
+		tick := time.NewTicker(storageRetryInterval)
+		for d.store.Health() != nil {
+			select {
+			case <-ctx.Done():
+				tick.Stop()
+				return
+			case <-tick.C:
+				d.store.Retry()
+			}
+		}
+		tick.Stop()
+	}
+}
+
+// statusWithStorage is the monitor as the status API sees it: its status, plus the history's
+// storage trouble when there is one.
+type statusWithStorage struct {
+	*monitor.Monitor
+	store *history.Keeper
+}
+
+func (s statusWithStorage) Status() monitor.Status {
+	st := s.Monitor.Status()
+	st.Storage = s.store.Health()
+	return st
 }
 
 // watchConfig reloads the configuration on SIGHUP and when its file changes.
@@ -212,6 +261,15 @@ func (d *daemon) reload(why string) {
 	if d.cfgPath == "" {
 		d.log.Info("no configuration file to reload; running on defaults", "trigger", why)
 		return
+	}
+	if d.system {
+		// Checked on every reload, not only at start: a file made writable by others since
+		// would otherwise let them point the daemon's checks, log and socket anywhere.
+		if err := svc.CheckFile(d.cfgPath); err != nil {
+			d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why,
+				"reason", "a system daemon refuses a configuration others may change", "err", err.Error())
+			return
+		}
 	}
 	cfg, err := config.Load(d.cfgPath)
 	if err != nil {

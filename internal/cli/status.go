@@ -133,6 +133,7 @@ func statusSockets(configured string, scope svc.Scope) ([]string, error) {
 func writeStatus(w io.Writer, st monitor.Status, now time.Time, color bool) {
 	if st.Cause == monitor.CauseChecking {
 		fmt.Fprintf(w, "… Checking: the daemon has not finished its first check yet.\n")
+		writeStorage(w, st, now)
 		return
 	}
 	writeText(w, st.Result, color)
@@ -144,9 +145,19 @@ func writeStatus(w io.Writer, st monitor.Status, now time.Time, color bool) {
 	if st.PendingCause != "" {
 		fmt.Fprintf(w, "The last check saw %q; confirming before the state changes.\n", st.PendingCause)
 	}
+	writeStorage(w, st, now)
 	if st.PausedUntil != nil && st.PausedUntil.After(now) {
 		fmt.Fprintf(w, "Notifications paused until %s.\n", st.PausedUntil.Local().Format("Jan 2 15:04"))
 	}
+}
+
+// writeStorage says, when the daemon cannot write its history, what fails and since when.
+func writeStorage(w io.Writer, st monitor.Status, now time.Time) {
+	if st.Storage == nil {
+		return
+	}
+	fmt.Fprintf(w, "The history cannot be saved since %s (%s): %s. Monitoring goes on; %d state changes are kept in memory and saved once it works again (retried every few seconds).\n",
+		st.Storage.Since.Local().Format("Jan 2 15:04"), tray.HumanDuration(now.Sub(st.Storage.Since)), st.Storage.Error, st.Storage.Pending)
 }
 
 // writeHistory prints state changes, oldest first.

@@ -57,9 +57,9 @@ type fields map[string]decodeFunc
 // config is the schema: every key of the file and where its value goes.
 func (d *decoder) config(root *yaml.Node, c *Config) {
 	d.mapping(root, "", fields{
-		"interval":         d.duration(&c.Interval),
-		"failing_interval": d.duration(&c.FailingInterval),
-		"timeout":          d.duration(&c.Timeout),
+		"interval":         d.duration(&c.Interval, minInterval),
+		"failing_interval": d.duration(&c.FailingInterval, minFailingInterval),
+		"timeout":          d.duration(&c.Timeout, minTimeout),
 		"thresholds": d.section(fields{
 			"fail":    d.integer(&c.Thresholds.Fail, 1, math.MaxInt),
 			"recover": d.integer(&c.Thresholds.Recover, 1, math.MaxInt),
@@ -67,7 +67,7 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 		"notify": d.section(fields{
 			"enabled":      d.boolean(&c.Notify.Enabled),
 			"on_recovery":  d.boolean(&c.Notify.OnRecovery),
-			"repeat_after": d.duration(&c.Notify.RepeatAfter),
+			"repeat_after": d.duration(&c.Notify.RepeatAfter, minRepeatAfter),
 		}),
 		"spotify": d.section(fields{
 			"apresolve":              d.text(&c.Spotify.APResolve, checkURL("https")),
@@ -296,8 +296,8 @@ func (d *decoder) str(n *yaml.Node, key string) (string, bool) {
 	return n.Value, true
 }
 
-// duration decodes a Go duration ("60s", "1m30s") greater than zero.
-func (d *decoder) duration(dst *time.Duration) decodeFunc {
+// duration decodes a Go duration ("60s", "1m30s") of at least lowest (which is above zero).
+func (d *decoder) duration(dst *time.Duration, lowest time.Duration) decodeFunc {
 	return func(n *yaml.Node, key string) {
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
 			hint := ""
@@ -314,6 +314,10 @@ func (d *decoder) duration(dst *time.Duration) decodeFunc {
 		}
 		if v <= 0 {
 			d.errorf(n, key, "must be greater than 0, got %q", n.Value)
+			return
+		}
+		if v < lowest {
+			d.errorf(n, key, "must be at least %s, got %q", lowest, n.Value)
 			return
 		}
 		*dst = v

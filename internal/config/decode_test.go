@@ -62,8 +62,26 @@ func TestParseErrors(t *testing.T) {
 			`test.yaml:1: interval: want a duration such as "60s" or "1m30s", got a list`},
 		{"timeout longer than failing_interval", "failing_interval: 10s\ntimeout: 11s\n",
 			`test.yaml:2: timeout: must not be longer than failing_interval (10s), got 11s`},
-		{"failing_interval shorter than the default timeout", "\nfailing_interval: 3s\n",
-			`test.yaml:2: failing_interval: must not be shorter than timeout (5s), got 3s`},
+		{"failing_interval shorter than the default timeout", "timeout: 8s\n\nfailing_interval: 6s\n",
+			`test.yaml:1: timeout: must not be longer than failing_interval (6s), got 8s`},
+
+		// minimums: below them a schedule does work no diagnosis needs
+		{"interval of 1ns", "interval: 1ns\n",
+			`test.yaml:1: interval: must be at least 10s, got "1ns"`},
+		{"interval just under the minimum", "interval: 9.999s\n",
+			`test.yaml:1: interval: must be at least 10s, got "9.999s"`},
+		{"failing_interval of 1ns", "\nfailing_interval: 1ns\n",
+			`test.yaml:2: failing_interval: must be at least 5s, got "1ns"`},
+		{"timeout of 1ns", "timeout: 1ns\n",
+			`test.yaml:1: timeout: must be at least 1s, got "1ns"`},
+		{"timeout of 999ms", "timeout: 999ms\n",
+			`test.yaml:1: timeout: must be at least 1s, got "999ms"`},
+		{"repeat_after of 1s", "notify:\n  repeat_after: 1s\n",
+			`test.yaml:2: notify.repeat_after: must be at least 1m0s, got "1s"`},
+		{"every schedule too short", "interval: 1ns\nfailing_interval: 1ns\ntimeout: 1ns\n",
+			"test.yaml:1: interval: must be at least 10s, got \"1ns\"\n" +
+				"test.yaml:2: failing_interval: must be at least 5s, got \"1ns\"\n" +
+				"test.yaml:3: timeout: must be at least 1s, got \"1ns\""},
 
 		// numbers and booleans
 		{"threshold zero", "thresholds: {fail: 0}\n",
@@ -287,8 +305,9 @@ func TestParseValid(t *testing.T) {
 			c.Interval, c.FailingInterval, c.Timeout = 90*time.Second, 5*time.Second, 5*time.Second
 			c.Notify.RepeatAfter = 24 * time.Hour
 		}},
-		{"a smaller timeout allows a smaller failing_interval", "timeout: 2s\nfailing_interval: 3s\n", func(c *Config) {
-			c.Timeout, c.FailingInterval = 2*time.Second, 3*time.Second
+		{"the shortest schedule allowed", "interval: 10s\nfailing_interval: 5s\ntimeout: 1s\nnotify: {repeat_after: 1m}\n", func(c *Config) {
+			c.Interval, c.FailingInterval, c.Timeout = 10*time.Second, 5*time.Second, time.Second
+			c.Notify.RepeatAfter = time.Minute
 		}},
 		{"thresholds and booleans", "thresholds: {fail: 3, recover: 2}\nnotify: {enabled: false, on_recovery: false}\n", func(c *Config) {
 			c.Thresholds = Thresholds{Fail: 3, Recover: 2}

@@ -35,6 +35,8 @@ func FuzzParse(f *testing.F) {
 		switch {
 		case cfg.Interval <= 0 || cfg.FailingInterval <= 0 || cfg.Timeout <= 0 || cfg.Notify.RepeatAfter <= 0:
 			t.Fatalf("accepted a duration <= 0: %+v", cfg)
+		case cfg.Interval < minInterval || cfg.FailingInterval < minFailingInterval || cfg.Timeout < minTimeout || cfg.Notify.RepeatAfter < minRepeatAfter:
+			t.Fatalf("accepted a duration below its minimum: %+v", cfg)
 		case cfg.Timeout > cfg.FailingInterval:
 			t.Fatalf("accepted timeout %s > failing_interval %s", cfg.Timeout, cfg.FailingInterval)
 		case cfg.Thresholds.Fail < 1 || cfg.Thresholds.Recover < 1:

@@ -29,7 +29,13 @@
 // the file open on Windows makes a compaction fail (the Append returns the error, the next
 // Append tries again).
 //
-// One process writes a history file at a time; Read may run beside it.
+// # One writer
+//
+// Open takes an exclusive lock on the file's directory (LockName: flock on Unix, LockFileEx on
+// Windows) before it reads or repairs anything, and Close releases it; the OS releases it when
+// the process dies. A second Open of the same directory, from any process, fails with an error
+// wrapping ErrLocked that names the lock and the holder's pid. Read takes no lock and may run
+// beside the writer.
 package history
 
 import (
@@ -64,6 +70,7 @@ type Store struct {
 	path string
 	max  int64
 	log  *slog.Logger
+	lock *dirLock // the directory's lock, held until Close
 
 	mu     sync.Mutex
 	f      *os.File // nil when closed, or after a failed rewrite until the next recovery
@@ -71,8 +78,8 @@ type Store struct {
 	closed bool
 }
 
-// Open opens the history file at path for appending, creating its directory (0700) and the
-// file (0600) when missing, and repairs a damaged file (see the package comment), logging the
+// Open locks the directory of path (see the package comment), then opens the history file at
+// path for appending, creating its directory (0700) and the file (0600) when missing, and repairs a damaged file (see the package comment), logging the
 // damage to opts.Logger.
 func Open(path string, opts Options) (*Store, error) {
 	limit := opts.MaxBytes
@@ -89,8 +96,15 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the history directory: %w", err)
 	}
-	s := &Store{path: path, max: limit, log: logger}
+	// The lock comes before anything is read, repaired or created: a second daemon started
+	// beside a running one must not "repair" the file under it.
+	lock, err := lockDir(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("opening history %s: %w", path, err)
+	}
+	s := &Store{path: path, max: limit, log: logger, lock: lock}
 	if err := s.recover(); err != nil {
+		lock.release()
 		return nil, err
 	}
 	return s, nil
@@ -246,22 +260,31 @@ func (s *Store) Append(r Record) error {
 	if s.size+int64(len(line)) > s.max {
 		return s.compact(line)
 	}
-	n, err := s.f.WriteAt(line, s.size)
-	if err != nil {
-		if n > 0 {
-			// Do not leave a partial line for the next record to follow.
-			if terr := s.f.Truncate(s.size); terr != nil {
-				s.f.Close()
-				s.f = nil // the next call repairs the file
-			}
-		}
+	if _, err := s.f.WriteAt(line, s.size); err != nil {
+		s.undoAppend()
 		return fmt.Errorf("appending to history %s: %w", s.path, err)
 	}
-	s.size += int64(n)
 	if err := s.f.Sync(); err != nil {
+		// The record is not known to be on disk: take it back, so that the caller, told it
+		// failed, can append it again without the file holding it twice.
+		s.undoAppend()
 		return fmt.Errorf("syncing history %s: %w", s.path, err)
 	}
+	s.size += int64(len(line))
 	return nil
+}
+
+// undoAppend cuts the file back to s.size after a failed write or sync, so that no part of
+// the failed record stays for the next one to follow. A failed write may have written part
+// of the line even when it reports 0 bytes (os.File.WriteAt drops the count of a write cut
+// short by an error such as ENOSPC), so it truncates whatever the count. If even that fails
+// the file is closed, and the next call repairs it on reopening (cutting off the torn tail).
+func (s *Store) undoAppend() {
+	if err := s.f.Truncate(s.size); err != nil {
+		s.log.Warn("history: could not cut off a failed append; repairing on the next call", "path", s.path, "err", err)
+		s.f.Close()
+		s.f = nil
+	}
 }
 
 // compact rewrites the file with the newest records that fit in half of MaxBytes, then line.
@@ -332,6 +355,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	defer s.lock.release()
 	if s.f == nil {
 		return nil
 	}

@@ -4,6 +4,7 @@
 package logfile
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,9 +19,10 @@ type File struct {
 	path string
 	max  int64
 
-	mu   sync.Mutex
-	f    *os.File
-	size int64
+	mu     sync.Mutex
+	f      *os.File // nil after Close, or after a failed reopening until the next Write
+	size   int64
+	closed bool
 }
 
 // Open opens (or creates, mode 0600, parent dirs 0700) the log file at path; maxBytes <= 0
@@ -53,16 +55,29 @@ func (l *File) open() error {
 	return nil
 }
 
-// Write appends p, rotating first if p would take the file past its limit.
+// Write appends p, rotating first if p would take the file past its limit. A rotation that
+// fails (the rename refused, the disk full) does not stop the log: the file is reopened and
+// written on, up to twice the limit (what the log may take on disk anyway), and the next
+// write that passes the limit tries the rotation again.
 func (l *File) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.f == nil {
+	if l.closed {
 		return 0, os.ErrClosed
+	}
+	if l.f == nil { // a reopening failed: try again
+		if err := l.open(); err != nil {
+			return 0, err
+		}
 	}
 	if l.size > 0 && l.size+int64(len(p)) > l.max {
 		if err := l.rotate(); err != nil {
-			return 0, err
+			if l.f == nil {
+				return 0, err
+			}
+			if l.size+int64(len(p)) > 2*l.max {
+				return 0, fmt.Errorf("log file %s is at twice its limit: %w", l.path, err)
+			}
 		}
 	}
 	n, err := l.f.Write(p)
@@ -70,12 +85,21 @@ func (l *File) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// rotate renames the file to NAME.1 and starts a new one. On failure the file is open again
+// (l.f is nil only when even reopening failed; the next Write tries again).
 func (l *File) rotate() error {
+	// Closed first: Windows cannot rename an open file.
 	if err := l.f.Close(); err != nil {
+		l.f = nil
 		return fmt.Errorf("closing the log file to rotate it: %w", err)
 	}
+	l.f = nil
 	if err := os.Rename(l.path, l.path+".1"); err != nil {
-		return fmt.Errorf("rotating the log file: %w", err)
+		err = fmt.Errorf("rotating the log file: %w", err)
+		if oerr := l.open(); oerr != nil {
+			return errors.Join(err, oerr)
+		}
+		return err
 	}
 	return l.open()
 }
@@ -84,6 +108,10 @@ func (l *File) rotate() error {
 func (l *File) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
 	if l.f == nil {
 		return nil
 	}

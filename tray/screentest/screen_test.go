@@ -55,7 +55,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "spotwatch")
-	build := exec.Command("go", "build", "-trimpath", "-o", binary, "github.com/spotwatch/spotwatch/cmd/spotwatch")
+	build := exec.Command("go", "build", "-trimpath", "-tags=spotwatch_fastschedule", "-o", binary, "github.com/spotwatch/spotwatch/cmd/spotwatch") // a 3 s schedule: internal/config/minimum_fast.go
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
