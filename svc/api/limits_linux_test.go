@@ -29,7 +29,8 @@ const (
 //
 //	hold-conns: open count connections to the socket, say "ready", hold them until stdin closes;
 //	streams:    open count event streams, say "streams <how many got their first event>", hold
-//	            them until stdin closes.
+//	            them until stdin closes;
+//	impostor:   serve a fake daemon on the socket (see impostorMain).
 func childMode(mode, path string) int {
 	count, _ := strconv.Atoi(os.Getenv(childCountEnv))
 	switch mode {
@@ -56,13 +57,15 @@ func childMode(mode, path string) int {
 				if open {
 					ok++
 				} else {
-					fmt.Fprintln(os.Stderr, <-errs)
+					<-errs // refused: over the limit
 				}
 			case <-time.After(10 * time.Second):
 				fmt.Fprintln(os.Stderr, "no first event within 10 s")
 			}
 		}
 		fmt.Println("streams", ok)
+	case "impostor":
+		return impostorMain(path)
 	default:
 		fmt.Fprintf(os.Stderr, "unknown child mode %q\n", mode)
 		return 2
