@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -131,13 +132,14 @@ func startDaemon(parent context.Context, cfg *config.Config, cfgPath string, sys
 	}
 	d.monitor = monitor.NewMonitor(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.MonitorOptions{Logger: log, History: d.store})
 
+	// The default places: the first that is provably the daemon's own (see api.SocketPaths).
 	socket := cfg.API.Socket
+	var ln net.Listener
 	if socket == "" {
-		if socket, err = api.DefaultSocketPath(system); err != nil {
-			return fail(fmt.Errorf("finding the status socket's path: %w", err))
-		}
+		ln, socket, err = api.ListenDefault(system, log)
+	} else {
+		ln, err = api.Listen(socket, system)
 	}
-	ln, err := api.Listen(socket, system)
 	if err != nil {
 		return fail(err)
 	}

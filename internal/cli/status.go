@@ -59,14 +59,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
 		return exitInternal
 	}
-	var client *api.Client
-	var st monitor.Status
-	for _, socket := range sockets {
-		client = api.NewClient(socket)
-		if st, err = client.Status(ctx); !errors.Is(err, api.ErrNoDaemon) {
-			break
-		}
-	}
+	client := api.NewClient(sockets...) // the first trusted daemon that answers
+	st, err := client.Status(ctx)
 	if errors.Is(err, api.ErrNoDaemon) {
 		if !*asJSON {
 			writeServices(stdout, services)
@@ -119,11 +113,11 @@ func statusSockets(configured string, scope svc.Scope) ([]string, error) {
 	}
 	var sockets []string
 	for _, s := range scopes {
-		socket, err := api.DefaultSocketPath(s == svc.System)
+		paths, err := api.SocketPaths(s == svc.System)
 		if err != nil {
 			return nil, err
 		}
-		sockets = append(sockets, socket)
+		sockets = append(sockets, paths...)
 	}
 	return sockets, nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -94,8 +95,8 @@ func findDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) (*api
 		sockets = []string{cfg.API.Socket}
 	} else {
 		for _, system := range []bool{false, true} {
-			if s, err := api.DefaultSocketPath(system); err == nil {
-				sockets = append(sockets, s)
+			if paths, err := api.SocketPaths(system); err == nil {
+				sockets = append(sockets, paths...)
 			}
 		}
 	}
@@ -106,6 +107,10 @@ func findDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) (*api
 		cancel()
 		if err == nil {
 			return client, s
+		}
+		if errors.Is(err, api.ErrUntrustedSocket) {
+			log.Warn("refused an untrusted socket", "socket", s, "err", err.Error())
+			continue
 		}
 		log.Debug("no daemon on this socket", "socket", s, "err", err.Error())
 	}

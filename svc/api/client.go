@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,8 +25,8 @@ import (
 // Client talks to a daemon's status API. Its methods are safe for concurrent use; each request
 // opens its own connection (it is a local socket), so a Client holds nothing to close.
 type Client struct {
-	path string
-	http *http.Client
+	paths []string
+	http  *http.Client
 }
 
 // StatusError is a request the daemon answered with an error.
@@ -38,9 +39,15 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("the spotwatch daemon refused: %s (HTTP %d)", e.Message, e.StatusCode)
 }
 
-// NewClient returns a client of the daemon whose socket is at socketPath.
-func NewClient(socketPath string) *Client {
-	c := &Client{path: socketPath}
+// NewClient returns a client of the daemon whose socket is at the first of socketPaths where a
+// trusted daemon answers (SocketPaths lists the default places in order).
+//
+// A socket is trusted when it and its directory belong to this user or root, or to a service
+// account whose directory root made (see verifySocket), and, where the OS tells, the process
+// serving it runs as one of them. A socket that fails is not asked anything; when no trusted
+// daemon answers, the error wraps ErrUntrustedSocket and names the socket and its owner.
+func NewClient(socketPaths ...string) *Client {
+	c := &Client{paths: socketPaths}
 	c.http = &http.Client{Transport: &http.Transport{
 		DialContext:            c.dial,
 		DisableKeepAlives:      true,
@@ -50,21 +57,65 @@ func NewClient(socketPath string) *Client {
 	return c
 }
 
-// dial connects to the socket; when nothing listens there it returns an error wrapping
-// ErrNoDaemon that says why.
+// where names the client's sockets in messages.
+func (c *Client) where() string { return strings.Join(c.paths, " or ") }
+
+// dial connects to the first socket of c.paths where a trusted daemon answers. When none does it
+// returns the refusal of an untrusted socket if there was one (wrapping ErrUntrustedSocket),
+// else an error wrapping ErrNoDaemon that says why.
 func (c *Client) dial(ctx context.Context, _, _ string) (net.Conn, error) {
+	if len(c.paths) == 0 {
+		return nil, fmt.Errorf("%w (no socket path given)", ErrNoDaemon)
+	}
+	var untrusted, noDaemon error
+	for _, path := range c.paths {
+		conn, err := dialTrusted(ctx, path)
+		switch {
+		case err == nil:
+			return conn, nil
+		case errors.Is(err, ErrUntrustedSocket):
+			untrusted = cmp.Or(untrusted, err)
+		case errors.Is(err, ErrNoDaemon):
+			noDaemon = cmp.Or(noDaemon, err)
+		default:
+			return nil, err
+		}
+	}
+	if untrusted != nil {
+		return nil, untrusted
+	}
+	if len(c.paths) > 1 {
+		return nil, fmt.Errorf("%w (none answers on %s)", ErrNoDaemon, c.where())
+	}
+	return nil, noDaemon
+}
+
+// dialTrusted connects to the socket at path after checking that it is the daemon's, and checks
+// who answers.
+func dialTrusted(ctx context.Context, path string) (net.Conn, error) {
+	owner, err := verifySocket(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w (no socket at %s)", ErrNoDaemon, path)
+	}
+	if err != nil {
+		return nil, err
+	}
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "unix", c.path)
-	if err == nil {
-		return conn, nil
+	conn, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		if _, statErr := os.Lstat(path); errors.Is(statErr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w (no socket at %s)", ErrNoDaemon, path)
+		}
+		if isRefused(err) {
+			return nil, fmt.Errorf("%w (nothing answers on %s)", ErrNoDaemon, path)
+		}
+		return nil, fmt.Errorf("connecting to the spotwatch daemon at %s: %w", path, err)
 	}
-	if _, statErr := os.Lstat(c.path); errors.Is(statErr, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w (no socket at %s)", ErrNoDaemon, c.path)
+	if err := verifyPeer(path, conn, owner); err != nil {
+		conn.Close()
+		return nil, err
 	}
-	if isRefused(err) {
-		return nil, fmt.Errorf("%w (nothing answers on %s)", ErrNoDaemon, c.path)
-	}
-	return nil, fmt.Errorf("connecting to the spotwatch daemon at %s: %w", c.path, err)
+	return conn, nil
 }
 
 // Status returns the daemon's current state.
@@ -146,13 +197,13 @@ func (c *Client) send(ctx context.Context, method, path string, q url.Values) (*
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		if errors.Is(err, ErrNoDaemon) {
+		if errors.Is(err, ErrNoDaemon) || errors.Is(err, ErrUntrustedSocket) {
 			var ue *url.Error
 			if errors.As(err, &ue) {
 				return nil, ue.Err // "no spotwatch daemon is running (no socket at …)" as it is
 			}
 		}
-		return nil, fmt.Errorf("asking the spotwatch daemon at %s (%s %s): %w", c.path, method, path, err)
+		return nil, fmt.Errorf("asking the spotwatch daemon at %s (%s %s): %w", c.where(), method, path, err)
 	}
 	return resp, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -24,8 +25,8 @@ const staleProbeTimeout = 2 * time.Second
 // A user daemon (system false):
 //   - Linux and other Unix: $XDG_RUNTIME_DIR/spotwatch/spotwatch.sock (the per-user runtime
 //     directory, private to the user and emptied at logout); where XDG_RUNTIME_DIR is unset,
-//     /tmp/spotwatch-<uid>/spotwatch.sock (Listen makes the directory 0700 and refuses one that
-//     another user owns);
+//     /tmp/spotwatch-<uid>/spotwatch.sock, a path another user can take first: then the daemon
+//     uses the fallback that SocketPaths lists after it;
 //   - macOS: ~/Library/Application Support/spotwatch/spotwatch.sock: $TMPDIR would be the
 //     per-user temporary directory, but launchd agents, ssh sessions and sudo do not all get it,
 //     while every process of the user agrees on $HOME;
@@ -39,36 +40,101 @@ func DefaultSocketPath(system bool) (string, error) {
 	return defaultSocketPath(runtime.GOOS, system, os.Getenv, os.Getuid())
 }
 
+// SocketPaths returns where the daemon's socket may be, in the order the daemon tries them
+// (ListenDefault) and clients look (NewClient): DefaultSocketPath first, and for a user daemon
+// whose default is the predictable /tmp/spotwatch-<uid>, then a directory in the user's own
+// cache directory ($XDG_CACHE_HOME, else ~/.cache): spotwatch/run/spotwatch.sock. Only a
+// socket that passes the owner checks is used (see NewClient).
+func SocketPaths(system bool) ([]string, error) {
+	return socketPaths(runtime.GOOS, system, os.Getenv, os.Getuid(), "/tmp")
+}
+
 func defaultSocketPath(goos string, system bool, getenv func(string) string, uid int) (string, error) {
+	paths, err := socketPaths(goos, system, getenv, uid, "/tmp")
+	if err != nil {
+		return "", err
+	}
+	return paths[0], nil
+}
+
+// socketPaths is SocketPaths with the OS, the environment, the user and the shared temporary
+// directory given.
+func socketPaths(goos string, system bool, getenv func(string) string, uid int, tmp string) ([]string, error) {
 	const app = "spotwatch"
+	one := func(p string) ([]string, error) { return []string{p}, nil }
 	switch {
 	case goos == "windows" && system:
 		dir := getenv("ProgramData")
 		if dir == "" {
 			dir = `C:\ProgramData`
 		}
-		return windowsJoin(dir, app, socketName), nil
+		return one(windowsJoin(dir, app, socketName))
 	case goos == "windows":
 		dir := getenv("LocalAppData")
 		if dir == "" {
-			return "", errors.New("finding the socket directory: %LocalAppData% is not set")
+			return nil, errors.New("finding the socket directory: %LocalAppData% is not set")
 		}
-		return windowsJoin(dir, app, socketName), nil
+		return one(windowsJoin(dir, app, socketName))
 	case goos == "linux" && system:
-		return "/run/" + app + "/" + socketName, nil
+		return one("/run/" + app + "/" + socketName)
 	case system:
-		return "/var/run/" + app + "/" + socketName, nil
+		return one("/var/run/" + app + "/" + socketName)
 	case goos == "darwin" || goos == "ios":
 		home := getenv("HOME")
 		if home == "" {
-			return "", errors.New("finding the socket directory: $HOME is not set")
+			return nil, errors.New("finding the socket directory: $HOME is not set")
 		}
-		return filepath.Join(home, "Library", "Application Support", app, socketName), nil
+		return one(filepath.Join(home, "Library", "Application Support", app, socketName))
 	}
 	if dir := getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(dir) {
-		return filepath.Join(dir, app, socketName), nil
+		return one(filepath.Join(dir, app, socketName))
 	}
-	return filepath.Join("/tmp", app+"-"+strconv.Itoa(uid), socketName), nil
+	paths := []string{filepath.Join(tmp, app+"-"+strconv.Itoa(uid), socketName)}
+	cache := getenv("XDG_CACHE_HOME")
+	if !filepath.IsAbs(cache) {
+		if home := getenv("HOME"); filepath.IsAbs(home) {
+			cache = filepath.Join(home, ".cache")
+		}
+	}
+	if filepath.IsAbs(cache) {
+		paths = append(paths, filepath.Join(cache, app, "run", socketName))
+	}
+	return paths, nil
+}
+
+// ListenDefault opens the daemon's socket at the first of SocketPaths that it can prove its
+// own, and returns the listener and the path. For a user daemon on Unix a candidate's directory
+// must be (or be created as) this user's, mode 0700 and not a symlink: one another user made
+// first is skipped, with a warning, for the next. Other failures (a daemon already running, a
+// path too long) end the search: a second daemon must not start elsewhere.
+func ListenDefault(system bool, log *slog.Logger) (net.Listener, string, error) {
+	paths, err := SocketPaths(system)
+	if err != nil {
+		return nil, "", fmt.Errorf("finding the status socket's path: %w", err)
+	}
+	return listenFirst(paths, system, log)
+}
+
+func listenFirst(paths []string, system bool, log *slog.Logger) (net.Listener, string, error) {
+	var refused []error
+	for _, path := range paths {
+		if !system && len(path) <= maxSocketPath() {
+			if err := claimPrivateDir(filepath.Dir(path)); err != nil {
+				if errors.Is(err, ErrUntrustedSocket) {
+					log.Warn("not using a socket directory that is not provably ours", "socket", path, "err", err)
+					refused = append(refused, err)
+					continue
+				}
+				return nil, "", fmt.Errorf("opening the API socket %s: %w", path, err)
+			}
+		}
+		ln, err := Listen(path, system)
+		if err != nil {
+			return nil, "", err
+		}
+		return ln, path, nil
+	}
+	return nil, "", fmt.Errorf("opening the API socket: no usable place: %w", errors.Join(refused...))
 }
 
 // windowsJoin joins path elements with backslashes whatever the OS running this (tests run the

@@ -235,3 +235,26 @@ func TestNoDaemon(t *testing.T) {
 		}
 	}
 }
+
+// TestSocketPaths lists where a user daemon's socket may be: a fallback in the user's cache
+// directory follows the predictable /tmp path, and only that path.
+func TestSocketPaths(t *testing.T) {
+	tests := []struct {
+		goos string
+		env  map[string]string
+		want []string
+	}{
+		{"linux", map[string]string{"HOME": "/home/ann"}, []string{"/tmp/spotwatch-1000/spotwatch.sock", "/home/ann/.cache/spotwatch/run/spotwatch.sock"}},
+		{"linux", map[string]string{"HOME": "/home/ann", "XDG_CACHE_HOME": "/c"}, []string{"/tmp/spotwatch-1000/spotwatch.sock", "/c/spotwatch/run/spotwatch.sock"}},
+		{"linux", map[string]string{"HOME": "/home/ann", "XDG_CACHE_HOME": "rel"}, []string{"/tmp/spotwatch-1000/spotwatch.sock", "/home/ann/.cache/spotwatch/run/spotwatch.sock"}},
+		{"linux", nil, []string{"/tmp/spotwatch-1000/spotwatch.sock"}},
+		{"linux", map[string]string{"HOME": "/home/ann", "XDG_RUNTIME_DIR": "/run/user/1000"}, []string{"/run/user/1000/spotwatch/spotwatch.sock"}},
+		{"darwin", map[string]string{"HOME": "/Users/ann"}, []string{"/Users/ann/Library/Application Support/spotwatch/spotwatch.sock"}},
+	}
+	for _, tt := range tests {
+		got, err := socketPaths(tt.goos, false, func(k string) string { return tt.env[k] }, 1000, "/tmp")
+		if err != nil || strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%s env %v: %q, %v; want %q", tt.goos, tt.env, got, err, tt.want)
+		}
+	}
+}

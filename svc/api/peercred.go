@@ -50,20 +50,35 @@ type authorizer struct {
 // errForbidden is the reason a POST is refused.
 var errForbidden = errors.New("only the user running the spotwatch daemon, or an administrator, may do this")
 
+// errNoConn is the peer error of a request whose connection is unknown.
+var errNoConn = errors.New("the connection is unknown")
+
 // allow returns nil when the peer on conn may change the daemon's state.
 func (a authorizer) allow(conn net.Conn) error {
 	if conn == nil {
-		return fmt.Errorf("%w (the connection is unknown)", errForbidden)
+		return fmt.Errorf("%w (%v)", errForbidden, errNoConn)
 	}
 	uid, err := a.peers.PeerUID(conn)
+	return a.allowPeer(peer{uid: uid, err: err})
+}
+
+// allowPeer returns nil when p may change the daemon's state.
+func (a authorizer) allowPeer(p peer) error {
+	uid, err := p.uid, p.err
 	switch {
+	case errors.Is(err, errNoConn):
+		return fmt.Errorf("%w (%v)", errForbidden, errNoConn)
 	case errors.Is(err, errors.ErrUnsupported) && a.unverified:
 		return nil
 	case err != nil:
 		return fmt.Errorf("%w (the caller's user cannot be verified: %v)", errForbidden, err)
-	case uid == a.owner || uid == 0:
+	case a.privileged(uid):
 		return nil
 	default:
 		return fmt.Errorf("%w (you are uid %d, the daemon runs as uid %d)", errForbidden, uid, a.owner)
 	}
 }
+
+// privileged reports whether uid is root or the daemon's user: who may change the daemon's
+// state, and who keeps reserved connection slots.
+func (a authorizer) privileged(uid int) bool { return uid == a.owner || uid == 0 }

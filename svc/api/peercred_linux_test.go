@@ -23,6 +23,9 @@ import (
 const childEnv = "SPOTWATCH_API_TEST_CHILD_SOCKET"
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(childModeEnv); mode != "" {
+		os.Exit(childMode(mode, os.Getenv(childEnv)))
+	}
 	if path := os.Getenv(childEnv); path != "" {
 		os.Exit(childMain(path))
 	}

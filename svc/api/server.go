@@ -43,7 +43,9 @@ type Server struct {
 	auth      authorizer
 	heartbeat time.Duration
 	http      *http.Server
-	streams   chan struct{} // one token per open event stream
+	conns     *connLimiter  // open connections per user
+	streams   streamCounter // open event streams per user
+	checks    *checkGate    // requested checks, coalesced
 
 	stopOnce sync.Once
 	stop     chan struct{} // closed when Shutdown begins: ends the event streams
@@ -51,6 +53,9 @@ type Server struct {
 
 // connKey is the request-context key of the request's net.Conn.
 type connKey struct{}
+
+// peerKey is the request-context key of the request's peer, as accepted.
+type peerKey struct{}
 
 // NewServer returns a server for opts.Source; call Serve.
 func NewServer(opts ServerOptions) *Server {
@@ -62,9 +67,10 @@ func NewServer(opts ServerOptions) *Server {
 			unverified: runtime.GOOS == "windows" || !opts.System,
 		},
 		heartbeat: heartbeatInterval,
-		streams:   make(chan struct{}, maxEventStreams),
 		stop:      make(chan struct{}),
 	}
+	s.conns = newConnLimiter(s.auth.privileged)
+	s.checks = &checkGate{interval: checkInterval, run: s.src.CheckNow}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -76,10 +82,15 @@ func NewServer(opts ServerOptions) *Server {
 	}
 	s.http = &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       time.Minute,
-		MaxHeaderBytes:    16 << 10,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		// The write timeout covers one answer; an event stream sets its own deadline per event.
+		WriteTimeout:   writeTimeout,
+		MaxHeaderBytes: 16 << 10,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if pc, ok := c.(*peerConn); ok {
+				ctx = context.WithValue(ctx, peerKey{}, pc.peer)
+			}
 			return context.WithValue(ctx, connKey{}, c)
 		},
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
@@ -88,9 +99,10 @@ func NewServer(opts ServerOptions) *Server {
 	return s
 }
 
-// Serve answers requests on ln until Shutdown; it returns nil after Shutdown.
+// Serve answers requests on ln until Shutdown; it returns nil after Shutdown. It admits
+// connections within the limits of connLimiter: one over them is answered 503 and closed.
 func (s *Server) Serve(ln net.Listener) error {
-	err := s.http.Serve(ln)
+	err := s.http.Serve(&limitListener{Listener: ln, peers: s.auth.peers, limiter: s.conns, log: s.log})
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -107,7 +119,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-func (s *Server) endStreams() { s.stopOnce.Do(func() { close(s.stop) }) }
+// endStreams ends the event streams and drops a queued check.
+func (s *Server) endStreams() {
+	s.stopOnce.Do(func() {
+		close(s.stop)
+		s.checks.stop()
+	})
+}
 
 // route is one endpoint.
 type route struct {
@@ -140,8 +158,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rt.method == http.MethodPost {
-		conn, _ := r.Context().Value(connKey{}).(net.Conn)
-		if err := s.auth.allow(conn); err != nil {
+		if err := s.auth.allowPeer(s.peerOf(r.Context())); err != nil {
 			s.log.Warn("refused a status API request", "method", r.Method, "path", r.URL.Path, "reason", err)
 			writeError(w, http.StatusForbidden, err.Error())
 			return
@@ -169,7 +186,10 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	records, err := s.history(limit)
+	// Any limit up to maxHistoryLimit is accepted (older clients ask for up to 10000), but
+	// one answer holds at most maxHistoryRecords: reading and encoding the history is the
+	// most expensive thing the API does.
+	records, err := s.history(min(limit, maxHistoryRecords))
 	if err != nil {
 		s.log.Error("reading the history for the status API", "err", err)
 		writeError(w, http.StatusInternalServerError, fmt.Sprintf("reading the history: %v", err))
@@ -181,9 +201,20 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, records)
 }
 
+// checkReply is the body of a check answer.
+type checkReply struct {
+	Status string `json:"status"` // "check requested" or "check queued"
+	// StartsAt is when a queued check starts: checks run at most once per checkInterval.
+	StartsAt *time.Time `json:"starts_at,omitempty"`
+}
+
 func (s *Server) handleCheck(w http.ResponseWriter, _ *http.Request) {
-	s.src.CheckNow()
-	writeJSON(w, http.StatusAccepted, map[string]string{"status": "check requested"})
+	start, queued := s.checks.request(time.Now())
+	reply := checkReply{Status: "check requested"}
+	if queued {
+		reply = checkReply{Status: "check queued", StartsAt: &start}
+	}
+	writeJSON(w, http.StatusAccepted, reply)
 }
 
 // pauseReply is the body of a pause answer.
@@ -249,13 +280,12 @@ func nextMorning(now time.Time) time.Time {
 // handleEvents streams the monitor's events until the client goes, the server shuts down or
 // the monitor drops the subscription (the client fell behind; it should reconnect).
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
-	select {
-	case s.streams <- struct{}{}:
-		defer func() { <-s.streams }()
-	default:
-		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("too many event streams (%d)", maxEventStreams))
+	p := s.peerOf(r.Context())
+	if !s.streams.acquire(p) {
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("too many event streams: one user may open %d", maxStreamsPerUser))
 		return
 	}
+	defer s.streams.release(p)
 	events, cancel := s.src.Subscribe()
 	defer cancel()
 	rc := http.NewResponseController(w)

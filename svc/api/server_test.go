@@ -227,16 +227,17 @@ func TestEventStreamEnds(t *testing.T) {
 	t.Run("too many streams", func(t *testing.T) {
 		src := newFakeSource(monitor.CauseOK)
 		ts := startServer(t, ServerOptions{Source: src}, false)
-		ts.streams = make(chan struct{}, 1)
 		c := NewClient(ts.path)
-		events, errs := c.Events(t.Context())
-		nextEvent(t, events, errs)
+		for range maxStreamsPerUser {
+			events, errs := c.Events(t.Context())
+			nextEvent(t, events, errs)
+		}
 		events2, errs2 := c.Events(t.Context())
 		for range events2 {
 		}
 		var se *StatusError
 		if err := <-errs2; !errors.As(err, &se) || se.StatusCode != http.StatusServiceUnavailable {
-			t.Fatalf("second stream: %v, want HTTP 503", err)
+			t.Fatalf("one stream over the limit: %v, want HTTP 503", err)
 		}
 	})
 }
