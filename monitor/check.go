@@ -159,6 +159,9 @@ func (c *Checker) Check(ctx context.Context) Report {
 		}
 	}
 	rep.Probes = r.wait(startDoH)
+	for i, p := range rep.Probes {
+		rep.Probes[i] = cleanProbe(p)
+	}
 	rep.Duration = time.Since(start)
 	return rep
 }

@@ -9,6 +9,7 @@ package safetext
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -143,13 +144,18 @@ func sequenceBodyLen(s string, csi bool) int {
 
 // URL returns the scheme, host and path of a URL from the network (a captive portal's Location,
 // say), cleaned as Clean does: user info, query and fragment are dropped, because a reader only
-// needs to know where the page is, and they are where tokens, session ids and tricks hide. Text
-// that is not an absolute URL with a host is cleaned and returned as it is, minus anything from
-// the first '?' or '#'.
+// needs to know where the page is, and they are where tokens, session ids and tricks hide. The
+// path is written percent-encoded, as a browser's address bar would copy it, so markup and
+// invisible characters in it show as %3C, %E2%80%AE and the like instead of acting. Text that
+// is not an absolute URL with a host is cleaned and returned as it is, minus anything from the
+// first '?' or '#'.
 func URL(raw string) string {
 	s := raw
 	if i := strings.IndexAny(s, "?#"); i >= 0 {
 		s = s[:i]
+	}
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
+		return Clean(strings.ToLower(u.Scheme) + "://" + u.Host + u.EscapedPath())
 	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok || scheme == "" || strings.ContainsAny(scheme, "/@") {
