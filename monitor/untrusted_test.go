@@ -99,3 +99,34 @@ func stringsIn(v any) []string {
 	}
 	return nil
 }
+
+// TestProxyPasswordIsRedacted runs a real check through the world's proxy set with a user name
+// and password in HTTPS_PROXY: the check still goes through the proxy, and the password appears
+// nowhere in the result (facts, summary, fix, evidence, probes), while the user name does.
+func TestProxyPasswordIsRedacted(t *testing.T) {
+	w := newWorld(t)
+	const password = "s3cret-pw"
+	proxy := "http://spotwatch:" + password + "@" + w.HostPort(testworld.HostProxy, 3128)
+	rep := check(t, w, map[string]string{"HTTPS_PROXY": proxy})
+	res := monitor.NewResult(rep, monitor.Classify(rep))
+	if res.Cause != monitor.CauseProxyBlocked {
+		t.Fatalf("cause %s, want proxy_blocked\nsummary: %s\nprobes:\n%s", res.Cause, res.Summary, probesText(rep))
+	}
+	if len(w.Proxy.Requests()) == 0 {
+		t.Fatal("the check did not go through the proxy")
+	}
+	redacted := "http://spotwatch:xxxxx@" + w.HostPort(testworld.HostProxy, 3128)
+	if res.Facts.Proxy == nil || res.Facts.Proxy.URL != redacted {
+		t.Errorf("facts.proxy = %+v, want url %q", res.Facts.Proxy, redacted)
+	}
+	if !strings.Contains(res.Summary, redacted) {
+		t.Errorf("the summary does not name the proxy as %q: %s", redacted, res.Summary)
+	}
+	data, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), password) {
+		t.Errorf("the result holds the proxy password:\n%s", data)
+	}
+}
