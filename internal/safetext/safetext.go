@@ -27,6 +27,22 @@ const ellipsis = "…"
 // writes, so a proxy URL reads the same in the facts, the summary and a probe's "via".
 const RedactedPassword = "xxxxx"
 
+// The characters that start or end a control sequence: ESC, and the 8-bit (C1) forms of the
+// sequence introducers and of the string terminator.
+const (
+	esc   = 0x1b
+	c1DCS = 0x90 // device control string
+	c1SOS = 0x98 // start of string
+	c1CSI = 0x9b // control sequence introducer
+	c1ST  = 0x9c // string terminator
+	c1OSC = 0x9d // operating system command (window titles, hyperlinks, clipboard)
+	c1PM  = 0x9e // privacy message
+	c1APC = 0x9f // application program command
+	stC1  = string(rune(c1ST))
+	stESC = "\x1b\\"
+	bel   = 0x07
+)
+
 // Clean returns s with everything that could act on a terminal or fool a reader removed:
 // escape sequences (CSI, OSC, DCS and the like, 7-bit and 8-bit), every other C0 and C1 control
 // character and DEL, and the invisible format characters, among them the bidirectional
@@ -41,12 +57,12 @@ func Clean(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == 0x1b: // ESC: drop the whole sequence it starts
+		case r == esc: // drop the whole sequence it starts
 			i += escapeSequenceLen(s[i:])
 			continue
-		case r == 0x9b || r == 0x90 || r == 0x9d || r == 0x98 || r == 0x9e || r == 0x9f:
-			// 8-bit CSI, DCS, OSC, SOS, PM, APC: drop the whole sequence they start
-			i += size + sequenceBodyLen(s[i+size:], r == 0x9b)
+		case r == c1CSI || r == c1DCS || r == c1OSC || r == c1SOS || r == c1PM || r == c1APC:
+			// an 8-bit introducer: drop the whole sequence it starts
+			i += size + sequenceBodyLen(s[i+size:], r == c1CSI)
 			continue
 		}
 		i += size
@@ -66,14 +82,14 @@ func Clean(s string) string {
 	return truncate(strings.TrimSpace(b.String()), MaxRunes)
 }
 
-// truncate cuts s to at most max runes, the last one an ellipsis when it cut.
-func truncate(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
+// truncate cuts s to at most limit runes, the last one an ellipsis when it cut.
+func truncate(s string, limit int) string {
+	if utf8.RuneCountInString(s) <= limit {
 		return s
 	}
 	kept := 0
 	for i := range s {
-		if kept == max-1 {
+		if kept == limit-1 {
 			return strings.TrimRight(s[:i], " ") + ellipsis
 		}
 		kept++
@@ -89,10 +105,12 @@ func escapeSequenceLen(s string) int {
 	if len(s) < 2 {
 		return len(s)
 	}
-	switch s[1] {
-	case '[':
+	switch {
+	case s[1] < 0x20 || s[1] == 0x7f:
+		return 1 // a lone ESC: the control character after it is dealt with on its own
+	case s[1] == '[':
 		return 2 + sequenceBodyLen(s[2:], true)
-	case ']', 'P', 'X', '^', '_':
+	case strings.IndexByte("]PX^_", s[1]) >= 0:
 		return 2 + sequenceBodyLen(s[2:], false)
 	}
 	n := 1
@@ -125,17 +143,14 @@ func sequenceBodyLen(s string, csi bool) int {
 			return i // not a CSI byte: the sequence is malformed and ends here
 		}
 		switch {
-		case c == 0x07:
+		case c == bel:
 			return i + 1
-		case c < 0x20 && c != 0x1b:
-			return i
-		case c == 0x1b:
-			if i+1 < len(s) && s[i+1] == '\\' {
-				return i + 2
-			}
-			return i
-		case strings.HasPrefix(s[i:], "\u009c"):
-			return i + len("\u009c")
+		case strings.HasPrefix(s[i:], stESC):
+			return i + len(stESC)
+		case strings.HasPrefix(s[i:], stC1):
+			return i + len(stC1)
+		case c < 0x20:
+			return i // another control character (ESC included) ends the body unconsumed
 		}
 		i++
 	}

@@ -27,6 +27,7 @@ func TestClean(t *testing.T) {
 		{"two-byte escape", "a\x1bcb", "ab"},
 		{"charset selection", "a\x1b(Bb", "ab"},
 		{"lone ESC at the end", "a\x1b", "a"},
+		{"ESC ESC starts a sequence anew", "a\x1b\x1b[2Jb", "ab"},
 		{"8-bit CSI", "a\u009b2Jb", "ab"},
 		{"8-bit OSC ended by 8-bit ST", "a\u009d0;t\u009cb", "ab"},
 		{"C0 controls are dropped", "a\x00\x07\x08b\x7f", "ab"},
