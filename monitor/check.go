@@ -121,14 +121,14 @@ func publicRoots(extra string) (*x509.CertPool, error) {
 func (c *Checker) Check(ctx context.Context) Report {
 	start := time.Now()
 	rep := Report{StartedAt: start.UTC().Truncate(time.Millisecond), OS: c.goos}
-	rep.Facts = gatherFacts(c.facts)
+	var px *url.URL
+	rep.Facts, px = gatherFacts(c.facts)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 
 	ipv6 := hasIPv6(rep.Facts)
 	path := newNetPath(c.cfg.DNS.Server, dnsTimeout(c.cfg.Timeout), rep.Facts.HostsEntries, ipv6)
 	path.pace = newPace(len(c.spotifyHTTPS))
-	px := rep.Facts.Proxy.parsed()
 	r := newRun(ctx, path.pace, c.log)
 
 	client := httpClient(path, envProxyFunc(c.getenv))
@@ -159,6 +159,9 @@ func (c *Checker) Check(ctx context.Context) Report {
 		}
 	}
 	rep.Probes = r.wait(startDoH)
+	for i, p := range rep.Probes {
+		rep.Probes[i] = cleanProbe(p)
+	}
 	rep.Duration = time.Since(start)
 	return rep
 }

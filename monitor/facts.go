@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/spotwatch/spotwatch/internal/safetext"
 )
 
 // FactsSource says where local facts come from. The zero value reads the real machine; tests
@@ -39,8 +41,11 @@ func isVPNInterface(name string) bool {
 }
 
 // gatherFacts reads interfaces, default routes, the hosts file and the proxy settings.
-// Failures to read a fact are recorded in Facts.Errors, never fatal.
-func gatherFacts(src FactsSource) Facts {
+// Failures to read a fact are recorded in Facts.Errors, never fatal. The facts name the proxy
+// with its password redacted: they are shown to every local user of a system daemon, logged and
+// kept in the history. The proxy URL the probes dial, credentials included, is returned apart
+// (nil when no usable proxy is set).
+func gatherFacts(src FactsSource) (Facts, *url.URL) {
 	var f Facts
 	ifaces, err := upInterfaces()
 	if err != nil {
@@ -81,8 +86,11 @@ func gatherFacts(src FactsSource) Facts {
 	if err != nil {
 		f.Errors = append(f.Errors, err.Error())
 	}
-	f.Proxy = px
-	return f
+	dial := px.parsed()
+	if px != nil {
+		f.Proxy = &Proxy{URL: safetext.RedactProxyURL(px.URL), Source: px.Source}
+	}
+	return f, dial
 }
 
 // upInterfaces lists the interfaces that are up, with their global unicast addresses.

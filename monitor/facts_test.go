@@ -149,3 +149,37 @@ func TestEnvProxyFunc(t *testing.T) {
 		}
 	}
 }
+
+// TestGatherFactsRedactsProxyPassword: the facts name the proxy without its password, and the
+// URL the probes dial keeps it.
+func TestGatherFactsRedactsProxyPassword(t *testing.T) {
+	tests := []struct {
+		name, env, wantFacts string
+	}{
+		{"user and password", "http://corp:s3cret@10.0.0.1:3128", "http://corp:xxxxx@10.0.0.1:3128"},
+		{"no scheme", "corp:s3cret@10.0.0.1:3128", "http://corp:xxxxx@10.0.0.1:3128"},
+		{"user only", "http://corp@10.0.0.1:3128", "http://corp@10.0.0.1:3128"},
+		{"no credentials", "http://10.0.0.1:3128", "http://10.0.0.1:3128"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := FactsSource{HostsFile: filepath.Join(t.TempDir(), "hosts"), PrefsFiles: []string{}, Getenv: func(k string) string {
+				if k == "HTTPS_PROXY" {
+					return tt.env
+				}
+				return ""
+			}}
+			facts, dial := gatherFacts(src)
+			if facts.Proxy == nil || facts.Proxy.URL != tt.wantFacts {
+				t.Fatalf("facts.Proxy = %+v, want URL %q", facts.Proxy, tt.wantFacts)
+			}
+			want, err := url.Parse(normaliseProxyURL(tt.env, "http"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dial == nil || dial.String() != want.String() {
+				t.Errorf("the probes would dial %v, want %v (credentials included)", dial, want)
+			}
+		})
+	}
+}

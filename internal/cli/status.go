@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/history"
+	"github.com/spotwatch/spotwatch/internal/safetext"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/svc"
 	"github.com/spotwatch/spotwatch/svc/api"
@@ -151,16 +152,17 @@ func writeStorage(w io.Writer, st monitor.Status, now time.Time) {
 		return
 	}
 	fmt.Fprintf(w, "The history cannot be saved since %s (%s): %s. Monitoring goes on; %d state changes are kept in memory and saved once it works again (retried every few seconds).\n",
-		st.Storage.Since.Local().Format("Jan 2 15:04"), tray.HumanDuration(now.Sub(st.Storage.Since)), st.Storage.Error, st.Storage.Pending)
+		st.Storage.Since.Local().Format("Jan 2 15:04"), tray.HumanDuration(now.Sub(st.Storage.Since)), safetext.Terminal(st.Storage.Error), st.Storage.Pending)
 }
 
-// writeHistory prints state changes, oldest first.
+// writeHistory prints state changes, oldest first; the daemon's text goes through
+// safetext.Terminal, as in writeText.
 func writeHistory(w io.Writer, records []history.Record) {
 	fmt.Fprintf(w, "\nHistory (%d state changes):\n", len(records))
 	for _, r := range records {
-		line := fmt.Sprintf("  %s  %-16s %s", r.Time.Local().Format("2006-01-02 15:04:05"), r.Cause, r.Title)
+		line := fmt.Sprintf("  %s  %-16s %s", r.Time.Local().Format("2006-01-02 15:04:05"), safetext.Terminal(r.Cause), safetext.Terminal(r.Title))
 		if r.Previous != "" && r.Previous != string(monitor.CauseChecking) {
-			line += fmt.Sprintf(" (after %s for %s)", r.Previous, tray.HumanDuration(r.Duration))
+			line += fmt.Sprintf(" (after %s for %s)", safetext.Terminal(r.Previous), tray.HumanDuration(r.Duration))
 		}
 		fmt.Fprintln(w, line)
 	}
