@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -306,7 +308,32 @@ func (c *Checker) connectAccessPoints(ctx context.Context, path *netPath, px *ur
 	return hostProbes
 }
 
-// parseAccessPoints reads apresolve's JSON answer.
+// maxListedAccessPoints bounds how many of apresolve's access points a check keeps (and shows
+// in the report); apresolve lists about ten.
+const maxListedAccessPoints = 32
+
+// cleanAccessPoint reports whether ap is a host:port a check may dial and show: a host name of
+// letters, digits, dots and hyphens (or an IP address) and a port number from 1 to 65535.
+func cleanAccessPoint(ap string) bool {
+	host, port, err := net.SplitHostPort(ap)
+	if err != nil || host == "" || len(host) > 253 {
+		return false
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+		return false
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return !strings.Contains(host, "%") // no zone: it would carry any text
+	}
+	for _, r := range host {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseAccessPoints reads apresolve's JSON answer (its body is at most bodyCap bytes).
 func parseAccessPoints(body []byte) []string {
 	var answer struct {
 		AccessPoint []string `json:"accesspoint"`
@@ -314,7 +341,15 @@ func parseAccessPoints(body []byte) []string {
 	if len(body) == 0 || json.Unmarshal(body, &answer) != nil {
 		return nil
 	}
-	return answer.AccessPoint
+	// The answer comes from whoever answered for apresolve's name: keep only what a check can
+	// dial and show safely, and not without end.
+	var aps []string
+	for _, ap := range answer.AccessPoint {
+		if cleanAccessPoint(ap) && len(aps) < maxListedAccessPoints {
+			aps = append(aps, ap)
+		}
+	}
+	return aps
 }
 
 // chooseAccessPoints keeps every port of the first two hosts, up to maxAccessPoints: enough to

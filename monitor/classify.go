@@ -44,6 +44,9 @@ var rules = []rule{
 // report: the same evidence always gives the same diagnosis.
 func Classify(rep Report) Diagnosis {
 	e := newEvidence(rep.Probes)
+	if exhausted := exhaustedProbes(rep.Probes); len(exhausted) > 0 {
+		return internalError(exhausted, e)
+	}
 	cause, f, decisive := decide(rep, e)
 	title, summary, steps := Describe(cause, f, rep.OS)
 	lines := describeAll(decisive)
@@ -52,6 +55,37 @@ func Classify(rep Report) Diagnosis {
 		lines = append(lines, "the default route goes through the VPN interface "+rep.Facts.VPN)
 	}
 	return Diagnosis{Code: cause.Code(), Cause: cause, Title: title, Summary: summary, Fix: steps, Evidence: lines}
+}
+
+// exhaustedProbes are the probes that failed because spotwatch itself ran out of a resource
+// (file descriptors, memory, socket buffers). One is enough to distrust the whole check: a
+// probe that could not run looks like a network that did not answer, so the references would
+// read as down (a false Code 4) or Spotify as blocked (a false Code 7).
+func exhaustedProbes(probes []Probe) []Probe {
+	var out []Probe
+	for _, p := range probes {
+		if !p.OK && p.Failure == failure.LocalResourceExhausted {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// internalError is the diagnosis of a check that failed inside spotwatch: no verdict (code -1),
+// the failed probes as evidence. The monitor counts it as an internal error and keeps its state.
+func internalError(exhausted []Probe, e evidence) Diagnosis {
+	return Diagnosis{
+		Code:  CauseInternalError.Code(),
+		Cause: CauseInternalError,
+		Title: "spotwatch could not run this check",
+		Summary: "spotwatch ran out of file descriptors, memory or socket buffers on this computer, so its probes could not open connections: " +
+			"this check measured nothing about the network and gives no verdict.",
+		Fix: []string{
+			"Check again in a minute: the shortage may have passed.",
+			"If it lasts, restart spotwatch; if other programs fail too, close the ones you do not need or restart the computer.",
+		},
+		Evidence: append(describeAll(exhausted), referencesLine(e)),
+	}
 }
 
 func decide(rep Report, e evidence) (Cause, Findings, []Probe) {

@@ -148,6 +148,15 @@ func TestClassifyCauses(t *testing.T) {
 		{"firewall drop", report(healthyFacts(), withRefs(fail(ap(apHost+":4070", apIP+":4070"), "generic_timeout_error", "connect"), fail(ap(apHost+":443", apIP+":443"), "generic_timeout_error", "connect"), fail(spotifyHTTPS(apiURL, apiAddr, 0), "generic_timeout_error", "connect"))...), CauseFirewallDrop, ""},
 		{"spotify outage", report(healthyFacts(), withRefs(apOK, fail(spotifyHTTPS(apiURL, apiAddr, 503), "http_status_503", "http"))...), CauseSpotifyOutage, "503"},
 		{"unknown", report(healthyFacts(), withRefs(fail(ap(apHost+":4070", apIP+":4070"), "unknown_failure: odd", "connect"))...), CauseUnknown, ""},
+		// spotwatch out of file descriptors: every socket fails, the interfaces cannot be read.
+		// That is no evidence of a network without a route (Code 4), only of spotwatch failing.
+		{"out of file descriptors: not no_network", report(noRoute,
+			fail(httpRef("http://connectivitycheck.gstatic.com/generate_204", 0), "local_resource_exhausted", "dns"),
+			fail(tcpRef("1.1.1.1:443"), "local_resource_exhausted", "connect"),
+			fail(tcpRef("8.8.8.8:443"), "local_resource_exhausted", "connect"),
+			fail(sysDNS("apresolve.spotify.com"), "local_resource_exhausted", "dns"),
+			fail(ap(apHost+":4070", apIP+":4070"), "local_resource_exhausted", "connect")), CauseInternalError, "file descriptors"},
+		{"out of memory for one Spotify probe: not blocked", report(healthyFacts(), withRefs(fail(ap(apHost+":4070", apIP+":4070"), "local_resource_exhausted", "connect"), apiOK)...), CauseInternalError, "no verdict"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,7 +50,7 @@ type Status struct {
 	PendingCause   Cause      `json:"pending_cause,omitempty"` // a different cause seen, not yet confirmed
 	PausedUntil    *time.Time `json:"paused_until,omitempty"`  // notifications paused until then
 	Checks         int64      `json:"checks"`                  // checks since start
-	InternalErrors int64      `json:"internal_errors"`         // checks that panicked
+	InternalErrors int64      `json:"internal_errors"`         // checks that failed inside spotwatch (a panic, its own resources exhausted)
 	// Storage is set by the daemon while its history cannot be written (kept in memory).
 	Storage *history.Health `json:"storage,omitempty"`
 }
@@ -67,6 +67,12 @@ type Event struct {
 // CauseChecking is the monitor's state before its first check finishes (code -1). It is not a
 // diagnosis, so it is not among the causes of Classify.
 const CauseChecking Cause = "checking"
+
+// CauseInternalError is a check that failed inside spotwatch: its own process or machine ran
+// out of file descriptors, memory or socket buffers (failure local_resource_exhausted), so the
+// probes measured nothing about the network. Like CauseChecking it is not a diagnosis (code -1):
+// the monitor counts it as an internal error and keeps its state.
+const CauseInternalError Cause = "internal_error"
 
 // Event types.
 const (
@@ -259,8 +265,9 @@ func (m *Monitor) runCheck(ctx context.Context) {
 	m.publishLocked(Event{Type: EventCheck, Status: m.status, Check: &res})
 }
 
-// safeCheck runs check, turning a panic into a logged internal error: a broken check never
-// takes the daemon down.
+// safeCheck runs check, turning a panic, or a check whose probes could not run for want of
+// spotwatch's own resources (CauseInternalError), into a logged internal error: a broken check
+// never takes the daemon down nor changes the state.
 func (m *Monitor) safeCheck(ctx context.Context, check CheckFunc, timeout time.Duration) (res Result, ok bool) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -273,7 +280,14 @@ func (m *Monitor) safeCheck(ctx context.Context, check CheckFunc, timeout time.D
 		ctx, cancel = context.WithTimeout(ctx, 2*timeout) // the check keeps its own deadline; this is a backstop
 		defer cancel()
 	}
-	return check(ctx), true
+	res = check(ctx)
+	if res.Cause == CauseInternalError {
+		// The probes could not run (spotwatch out of file descriptors or memory): like a
+		// panic, this says nothing about the network and must not move the state.
+		m.log.Error("check failed inside spotwatch", "summary", res.Summary, "evidence", res.Evidence)
+		return res, false
+	}
+	return res, true
 }
 
 // applyLocked is the hysteresis: the state follows a different cause only after enough checks

@@ -7,21 +7,23 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/clock"
+	"github.com/spotwatch/spotwatch/internal/failure"
 	"github.com/spotwatch/spotwatch/internal/history"
 )
 
 // harness drives a Monitor on a fake clock with a scripted sequence of check results, the way
 // gatus's alerting tests script endpoint results.
 type harness struct {
-	t       *testing.T
-	clk     *clock.Fake
-	m       *Monitor
-	events  <-chan Event
-	states  []Event // state events seen so far (after the initial one)
-	mu      sync.Mutex
-	script  []Cause // causes the next checks return; "panic" panics
-	checks  int
-	history *recordingHistory
+	t         *testing.T
+	clk       *clock.Fake
+	m         *Monitor
+	events    <-chan Event
+	states    []Event // state events seen so far (after the initial one)
+	mu        sync.Mutex
+	script    []Cause // causes the next checks return; "panic" panics
+	checks    int
+	history   *recordingHistory
+	exhausted Result // what an "exhausted" check returns
 }
 
 type recordingHistory struct {
@@ -80,6 +82,9 @@ func (h *harness) check(context.Context) Result {
 	h.checks++
 	if cause == "panic" {
 		panic("a probe exploded")
+	}
+	if cause == "exhausted" {
+		return h.exhausted
 	}
 	return Result{Diagnosis: Diagnosis{Code: cause.Code(), Cause: cause, Title: string(cause)}, DurationMS: 42}
 }
@@ -300,6 +305,32 @@ func TestMonitorSurvivesPanickingCheck(t *testing.T) {
 	_, ev = h.toNext()
 	if ev.Check == nil || ev.Status.Checks != 3 {
 		t.Errorf("the monitor did not go on checking after a panic: %+v", ev.Status)
+	}
+}
+
+// TestMonitorResourceExhaustionIsInternal: a check whose probes failed because spotwatch ran
+// out of file descriptors is an internal error, as a panic is: the state, the history and the
+// Spotify code stay as they were.
+func TestMonitorResourceExhaustionIsInternal(t *testing.T) {
+	exhausted := report(Facts{RoutesKnown: true},
+		fail(tcpRef("1.1.1.1:443"), failure.LocalResourceExhausted, "connect"),
+		fail(tcpRef("8.8.8.8:443"), failure.LocalResourceExhausted, "connect"),
+		fail(ap(apHost+":4070", apIP+":4070"), failure.LocalResourceExhausted, "connect"))
+	h := newHarness(t, Settings{Interval: 60 * time.Second, FailingInterval: 15 * time.Second, Timeout: 5 * time.Second, Fail: 1, Recover: 1}, 0.5, CauseOK, "exhausted", "exhausted", CauseOK)
+	h.exhausted = NewResult(exhausted, Classify(exhausted))
+	h.advance(0)
+	for i := 0; i < 2; i++ {
+		_, ev := h.toNext()
+		if ev.Status.InternalErrors != int64(i+1) {
+			t.Errorf("after %d exhausted checks: %d internal errors", i+1, ev.Status.InternalErrors)
+		}
+		if ev.Status.Cause != CauseOK || ev.Status.Code != CodeOK {
+			t.Errorf("an exhausted check changed the state to %d %s", ev.Status.Code, ev.Status.Cause)
+		}
+	}
+	h.toNext()
+	if got := h.history.causes(); len(got) != 1 || got[0] != string(CauseOK) {
+		t.Errorf("history = %v, want only the first ok", got)
 	}
 }
 

@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -257,13 +256,13 @@ func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.
 		conn.Close()
 		return nil, atStep("proxy", fmt.Errorf("sending CONNECT %s to proxy %s: %w", target, proxyAddr, err))
 	}
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, req)
+	// The answer's head is read within headerCap. Its body is never read: after a refusal the
+	// connection is closed, and after a 200 the bytes that follow belong to the tunnel.
+	resp, _, br, err := readHead(conn, req)
 	if err != nil {
 		conn.Close()
 		return nil, atStep("proxy", fmt.Errorf("reading the proxy's answer to CONNECT %s: %w", target, err))
 	}
-	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		conn.Close()
 		return nil, atStep("proxy", &failure.ProxyRefusedError{Status: resp.StatusCode, Proxy: px.Redacted()})

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -22,9 +21,10 @@ func probeDoH(ctx context.Context, path *netPath, tr trust, server string, names
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return path.dial(ctx, addr)
 		},
-		TLSClientConfig:     &tls.Config{RootCAs: tr.system, CurvePreferences: probeCurves},
-		MaxIdleConnsPerHost: 1,
-		ForceAttemptHTTP2:   false,
+		TLSClientConfig:        &tls.Config{RootCAs: tr.system, CurvePreferences: probeCurves},
+		MaxIdleConnsPerHost:    1,
+		ForceAttemptHTTP2:      false,
+		MaxResponseHeaderBytes: headerCap,
 	}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -68,7 +68,7 @@ func dohQuery(ctx context.Context, client *http.Client, server, name string, p *
 	if resp.StatusCode != http.StatusOK {
 		return atStep("http", &failure.HTTPStatusError{Status: resp.StatusCode})
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, bodyCap))
+	body, err := readBody(resp.Body)
 	if err != nil {
 		return fmt.Errorf("reading the DoH answer from %s: %w", server, err)
 	}

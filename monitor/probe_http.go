@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -39,7 +38,7 @@ func httpClient(path *netPath, proxyFunc func(*url.URL) (*url.URL, error)) *http
 				return path.dial(ctx, net.JoinHostPort(ips[0], port))
 			},
 			DisableKeepAlives:      true,
-			MaxResponseHeaderBytes: 16 << 10,
+			MaxResponseHeaderBytes: headerCap,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -123,9 +122,11 @@ func probePortalReference(ctx context.Context, client *http.Client, ref config.H
 		// Any answer times the link: a connect and a request are two round trips (a lookup
 		// before them only makes the estimate, and so the budget, more generous).
 		pc.observeRTT(time.Since(start) / 2)
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, bodyCap))
+		body, bodyErr := readBody(resp.Body)
 		p.Detail.Status, p.Detail.Location = resp.StatusCode, resp.Header.Get("Location")
 		switch {
+		case isTooLarge(bodyErr):
+			return atStep("http", fmt.Errorf("GET %s: %w", ref.URL, bodyErr))
 		case ref.Status != 0 && resp.StatusCode != ref.Status:
 			return atStep("http", &failure.HTTPStatusError{Status: resp.StatusCode})
 		case ref.Status == 0 && (resp.StatusCode < 200 || resp.StatusCode > 299):

@@ -1,13 +1,11 @@
 package monitor
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -127,7 +125,7 @@ func inspectChain(d *Detail, tr trust, host string, chain []*x509.Certificate) e
 	return nil
 }
 
-// get sends one GET for u over conn and reads the answer with a capped body.
+// get sends one GET for u over conn and reads the answer within headerCap and bodyCap.
 func get(conn net.Conn, u *url.URL) (*http.Response, []byte, error) {
 	req := &http.Request{
 		Method: http.MethodGet,
@@ -139,14 +137,9 @@ func get(conn net.Conn, u *url.URL) (*http.Response, []byte, error) {
 	if err := req.Write(conn); err != nil {
 		return nil, nil, fmt.Errorf("sending GET %s: %w", u, err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	resp, body, err := readAnswer(conn, req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading the answer to GET %s: %w", u, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, bodyCap))
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return resp, body, fmt.Errorf("reading the body of %s: %w", u, err)
+		return resp, body, fmt.Errorf("reading the answer to GET %s: %w", u, err)
 	}
 	return resp, body, nil
 }

@@ -45,7 +45,7 @@ const (
 // Code returns the Spotify error code a cause belongs to.
 func (c Cause) Code() Code {
 	switch c {
-	case CauseChecking:
+	case CauseChecking, CauseInternalError:
 		return CodeUnknown
 	case CauseOK, CauseDegraded:
 		return CodeOK

@@ -56,5 +56,14 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (sta
 	} else {
 		writeText(stdout, res, isTerminal(stdout))
 	}
+	return checkExitStatus(res)
+}
+
+// checkExitStatus is the Spotify error code of a result (0, 4, 7), or exitInternal for a check
+// that gave no verdict because it failed inside spotwatch (code -1).
+func checkExitStatus(res monitor.Result) int {
+	if res.Code == monitor.CodeUnknown {
+		return exitInternal
+	}
 	return int(res.Code)
 }

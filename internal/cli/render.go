@@ -40,7 +40,7 @@ func writeText(w io.Writer, res monitor.Result, color bool) {
 		mark, tint = "✗", ansiRed
 	}
 	verdict := safetext.Terminal(res.Title)
-	if res.Code != monitor.CodeOK {
+	if res.Code != monitor.CodeOK && res.Code != monitor.CodeUnknown {
 		verdict = fmt.Sprintf("Spotify Error Code %d — %s", res.Code, verdict)
 	}
 	fmt.Fprintf(w, "%s %s\n", paint(tint+ansiBold, mark), paint(ansiBold, verdict))

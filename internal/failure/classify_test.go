@@ -335,6 +335,8 @@ func TestClassifyTypes(t *testing.T) {
 		{"DNS error with unknown text", &net.DNSError{Err: "cannot unmarshal DNS message", Name: "x"}, UnknownPrefix + "lookup x: cannot unmarshal DNS message"},
 		{"DNS temporary error", &net.DNSError{Err: "weird", Name: "x", IsTemporary: true}, DNSServFail},
 		{"DNS i/o timeout by text", &net.DNSError{Err: "read udp: i/o timeout", Name: "x"}, DNSTimeout},
+		{"response too large", fmt.Errorf("reading the answer to GET https://api.spotify.com/: %w", &ResponseTooLargeError{What: "headers", Limit: 16 << 10}), ResponseTooLarge},
+		{"DNS error from a socket that could not be opened", &net.DNSError{Err: "dial udp 127.0.0.53:53: socket: too many open files", Name: "x", IsTemporary: true}, LocalResourceExhausted},
 		{"unknown", errors.New("something odd"), UnknownPrefix + "something odd"},
 	}
 	for _, tt := range tests {
@@ -391,6 +393,15 @@ func TestFromText(t *testing.T) {
 		{`Get "https://api.spotify.com/v1/me": EOF`, EOFError},
 		{"unexpected EOF", EOFError},
 		{"dial tcp: operation was canceled", Interrupted},
+		{"dial tcp 127.0.0.1:443: socket: too many open files", LocalResourceExhausted},
+		{"socket: too many open files in system", LocalResourceExhausted},
+		{"dial tcp: socket: cannot allocate memory", LocalResourceExhausted},
+		{"write udp: sendto: no buffer space available", LocalResourceExhausted},
+		{"socket: Too many open sockets.", LocalResourceExhausted},
+		{"wsasend: An operation on a socket could not be performed because the system lacked sufficient buffer space or because a queue was full.", LocalResourceExhausted},
+		{"Not enough memory resources are available to process this command.", LocalResourceExhausted},
+		{"Insufficient system resources exist to complete the requested service.", LocalResourceExhausted},
+		{"net/http: server response headers exceeded 16384 bytes; aborted", ResponseTooLarge},
 		{"something else", ""},
 	}
 	for _, tt := range tests {

@@ -45,6 +45,11 @@ func TestWindowsErrnos(t *testing.T) {
 		{"WSANO_RECOVERY", 11003, DNSServFail},
 		{"DNS_ERROR_RCODE_SERVER_FAILURE", 9002, DNSServFail},
 		{"DNS_ERROR_RCODE_REFUSED", 9005, DNSRefused},
+		{"WSAEMFILE", 10024, LocalResourceExhausted},
+		{"WSAENOBUFS", 10055, LocalResourceExhausted},
+		{"ERROR_NOT_ENOUGH_MEMORY", 8, LocalResourceExhausted},
+		{"ERROR_OUTOFMEMORY", 14, LocalResourceExhausted},
+		{"ERROR_NO_SYSTEM_RESOURCES", 1450, LocalResourceExhausted},
 		{"WSAEWOULDBLOCK is not in the table", 10035, ""}, // "" stands for an unknown_failure
 	}
 	if n := len(tests) - 1; n != len(windowsErrnos) {

@@ -19,6 +19,8 @@ func errnoFailure(e syscall.Errno) string {
 		return PermissionDenied
 	case syscall.ETIMEDOUT:
 		return GenericTimeout
+	case syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.ENOBUFS:
+		return LocalResourceExhausted
 	}
 	return ""
 }

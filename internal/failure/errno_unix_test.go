@@ -29,6 +29,10 @@ func TestUnixErrnos(t *testing.T) {
 		{syscall.EACCES, PermissionDenied},
 		{syscall.EPERM, PermissionDenied},
 		{syscall.ETIMEDOUT, GenericTimeout},
+		{syscall.EMFILE, LocalResourceExhausted},
+		{syscall.ENFILE, LocalResourceExhausted},
+		{syscall.ENOMEM, LocalResourceExhausted},
+		{syscall.ENOBUFS, LocalResourceExhausted},
 		{syscall.EADDRNOTAVAIL, ""},
 		{syscall.EAGAIN, GenericTimeout}, // not in the table: Errno.Timeout says so
 	}

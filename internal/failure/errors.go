@@ -53,3 +53,18 @@ func statusText(status int) string {
 	}
 	return fmt.Sprint(status)
 }
+
+// ResponseTooLargeError is an answer that went past the bound a probe reads of it: the status
+// line and headers, or the body. It classifies as response_too_large. Return it as a pointer.
+type ResponseTooLargeError struct {
+	What  string // the part that was too long: "headers", "body"
+	Limit int64  // the bound, in bytes
+}
+
+func (e *ResponseTooLargeError) Error() string {
+	what := e.What
+	if what == "" {
+		what = "answer"
+	}
+	return fmt.Sprintf("the %s went past the %d bytes a probe reads", what, e.Limit)
+}

@@ -41,6 +41,14 @@ const (
 	ProxyRefused          = "proxy_refused"
 	Interrupted           = "interrupted" // the probe's context was canceled
 
+	// ResponseTooLarge is an answer (status line and headers, or body) longer than the probe
+	// reads: the probe stopped reading at its bound instead of holding the rest in memory.
+	ResponseTooLarge = "response_too_large"
+	// LocalResourceExhausted is spotwatch's own machine or process out of a resource a probe
+	// needs (file descriptors, memory, socket buffers: EMFILE, ENFILE, ENOMEM, ENOBUFS). It
+	// says nothing about the network: a check that meets it is an internal error.
+	LocalResourceExhausted = "local_resource_exhausted"
+
 	HTTPStatusPrefix = "http_status_"      // followed by the status code: http_status_403
 	DNSRCodePrefix   = "dns_rcode_"        // followed by a lower-case RCODE name: dns_rcode_formerr
 	UnknownPrefix    = "unknown_failure: " // followed by the error text
@@ -114,6 +122,8 @@ func classifyDNS(err error, dnsErr *net.DNSError) string {
 	// Go's resolver has no error types for these: its DNSError carries only the text.
 	f := fromText(dnsErr.Err)
 	switch {
+	case f == LocalResourceExhausted:
+		return f // the resolver could not open its socket: not a DNS answer at all
 	case IsTimeout(f):
 		return DNSTimeout
 	case f != "":
@@ -149,11 +159,14 @@ func classifyTLS(err error) string {
 // classifyHTTP classifies this package's HTTP-level error types.
 func classifyHTTP(err error) string {
 	var (
-		proxy  *ProxyRefusedError
-		status *HTTPStatusError
-		body   *UnexpectedBodyError
+		proxy    *ProxyRefusedError
+		status   *HTTPStatusError
+		body     *UnexpectedBodyError
+		tooLarge *ResponseTooLargeError
 	)
 	switch {
+	case errors.As(err, &tooLarge):
+		return ResponseTooLarge
 	case errors.As(err, &proxy):
 		return ProxyRefused
 	case errors.As(err, &status):
@@ -204,6 +217,16 @@ func fromText(text string) string {
 	switch {
 	case strings.Contains(s, "operation was canceled"):
 		return Interrupted
+	case strings.Contains(s, "too many open files"), // EMFILE, ENFILE
+		strings.Contains(s, "cannot allocate memory"),              // ENOMEM
+		strings.Contains(s, "no buffer space available"),           // ENOBUFS
+		strings.Contains(s, "too many open sockets"),               // Windows WSAEMFILE
+		strings.Contains(s, "lacked sufficient buffer space"),      // Windows WSAENOBUFS
+		strings.Contains(s, "not enough memory resources"),         // Windows ERROR_NOT_ENOUGH_MEMORY
+		strings.Contains(s, "insufficient system resources exist"): // Windows ERROR_NO_SYSTEM_RESOURCES
+		return LocalResourceExhausted
+	case strings.Contains(s, "server response headers exceeded"): // net/http's MaxResponseHeaderBytes
+		return ResponseTooLarge
 	case strings.Contains(s, "connection refused"),
 		strings.Contains(s, "actively refused"): // Windows WSAECONNREFUSED
 		return ConnectionRefused

@@ -34,6 +34,12 @@ var windowsErrnos = map[uintptr]string{
 	11003: DNSServFail,        // WSANO_RECOVERY
 	9002:  DNSServFail,        // DNS_ERROR_RCODE_SERVER_FAILURE
 	9005:  DNSRefused,         // DNS_ERROR_RCODE_REFUSED
+
+	10024: LocalResourceExhausted, // WSAEMFILE (too many open sockets)
+	10055: LocalResourceExhausted, // WSAENOBUFS
+	8:     LocalResourceExhausted, // ERROR_NOT_ENOUGH_MEMORY
+	14:    LocalResourceExhausted, // ERROR_OUTOFMEMORY
+	1450:  LocalResourceExhausted, // ERROR_NO_SYSTEM_RESOURCES
 }
 
 // windowsErrnoFailure is the failure string of a Windows error number, "" if it has none.
