@@ -215,7 +215,12 @@ func (p *netPath) dialSpotify(ctx context.Context, addr string, accessPoint bool
 func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.Conn, error) {
 	switch px.Scheme {
 	case "socks5", "socks5h", "socks":
-		d, err := proxy.SOCKS5("tcp", px.Host, nil, &p.dialer)
+		var auth *proxy.Auth
+		if px.User != nil {
+			password, _ := px.User.Password()
+			auth = &proxy.Auth{User: px.User.Username(), Password: password}
+		}
+		d, err := proxy.SOCKS5("tcp", px.Host, auth, &p.dialer)
 		if err != nil {
 			return nil, atStep("proxy", fmt.Errorf("setting up SOCKS proxy %s: %w", px.Host, err))
 		}
@@ -251,6 +256,14 @@ func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.
 		URL:    &url.URL{Opaque: target},
 		Host:   target,
 		Header: http.Header{"User-Agent": {userAgent()}},
+	}
+	// A proxy that asks for a login gets the one in its URL, as the Spotify app sends the one in
+	// its settings; without it, a working authenticated proxy would look like a blocking one.
+	if px.User != nil {
+		password, _ := px.User.Password()
+		req.SetBasicAuth(px.User.Username(), password)
+		req.Header["Proxy-Authorization"] = req.Header["Authorization"]
+		delete(req.Header, "Authorization")
 	}
 	if err := req.Write(conn); err != nil {
 		conn.Close()

@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,7 @@ type ProxyServer struct {
 	forward   *httputil.ReverseProxy
 
 	mu       sync.Mutex
+	login    string // "user:password" a client must send in Proxy-Authorization; "" = none
 	deny     []string
 	requests []string
 	closed   bool
@@ -88,6 +90,30 @@ func (p *ProxyServer) Deny(hostSuffix string) {
 	p.deny = append(p.deny, strings.TrimSuffix(strings.ToLower(hostSuffix), "."))
 }
 
+// RequireLogin makes the proxy answer 407 Proxy Authentication Required, with a Basic
+// challenge, to every request that does not carry this user name and password.
+func (p *ProxyServer) RequireLogin(user, password string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.login = user + ":" + password
+}
+
+// authorized reports whether r carries the login the proxy requires (true when it needs none).
+func (p *ProxyServer) authorized(r *http.Request) bool {
+	p.mu.Lock()
+	login := p.login
+	p.mu.Unlock()
+	if login == "" {
+		return true
+	}
+	scheme, encoded, ok := strings.Cut(r.Header.Get("Proxy-Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Basic") {
+		return false
+	}
+	got, err := base64.StdEncoding.DecodeString(encoded)
+	return err == nil && string(got) == login
+}
+
 func (p *ProxyServer) denied(host string) bool {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	p.mu.Lock()
@@ -118,6 +144,9 @@ func (p *ProxyServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 
 	switch {
+	case !p.authorized(r):
+		w.Header().Set("Proxy-Authenticate", `Basic realm="spotwatch test proxy"`)
+		http.Error(w, "Proxy Authentication Required", http.StatusProxyAuthRequired)
 	case r.Method == http.MethodConnect:
 		p.connect(w, r)
 	case r.URL.IsAbs() && r.URL.Host != "":
