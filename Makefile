@@ -37,8 +37,8 @@ cross: ## cross-build for Windows and macOS (no cgo)
 # Release builds (issue 6): `make release` for Linux and Windows, `make darwin` on a Mac.
 DIST       ?= dist
 # The release tools are built once (`go install`) into TOOLBIN, one directory per version, and
-# reused: `go run tool@version` would link them anew on every call (goreleaser: a minute of CPU
-# per call even with a warm build cache). Keep TOOLBIN in a CI cache to skip building them.
+# reused. Building goreleaser (hundreds of modules) is most of `make release-check` on a fresh
+# machine; TOOLBIN is one small directory a CI cache can keep (unlike the whole GOCACHE).
 TOOLBIN    ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/spotwatch/tools
 GOWINRES_VERSION   := v0.3.3
 GORELEASER_VERSION := v2.16.0
