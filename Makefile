@@ -25,22 +25,37 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
+# -trimpath as in the release builds, so that `make release-check` after `make cross` (as in CI)
+# finds the Windows packages already compiled in the build cache and only links.
 cross: ## cross-build for Windows and macOS (no cgo)
-	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./...
-	CGO_ENABLED=0 GOOS=windows GOARCH=arm64 $(GO) build -o /dev/null ./...
-	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./...
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -o /dev/null ./...
+	CGO_ENABLED=0 GOOS=windows GOARCH=arm64 $(GO) build -trimpath -o /dev/null ./...
+	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -trimpath -o /dev/null ./...
 	CGO_ENABLED=0 GOOS=windows $(GO) vet ./...
 	CGO_ENABLED=0 GOOS=darwin $(GO) vet ./...
 
 # Release builds (issue 6): `make release` for Linux and Windows, `make darwin` on a Mac.
 DIST       ?= dist
-GOWINRES   := $(GO) run github.com/tc-hib/go-winres@v0.3.3
-GORELEASER := $(GO) run github.com/goreleaser/goreleaser/v2@v2.16.0
+# The release tools are built once (`go install`) into TOOLBIN, one directory per version, and
+# reused. Building goreleaser (hundreds of modules) is most of `make release-check` on a fresh
+# machine; TOOLBIN is one small directory a CI cache can keep (unlike the whole GOCACHE).
+TOOLBIN    ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/spotwatch/tools
+GOWINRES_VERSION   := v0.3.3
+GORELEASER_VERSION := v2.16.0
+GOWINRES   := $(TOOLBIN)/go-winres@$(GOWINRES_VERSION)/go-winres
+GORELEASER := $(TOOLBIN)/goreleaser@$(GORELEASER_VERSION)/goreleaser
 # The Windows version resource wants numbers: 1.2.3 from v1.2.3-4-gabcdef, else 0.0.0.
 WINVER     := $(or $(shell echo '$(VERSION)' | sed -nE 's/^v?([0-9]+(\.[0-9]+){1,3})([-+].*)?$$/\1/p'),0.0.0)
 RELEASE_TARGETS := linux/amd64 linux/arm64 windows/amd64 windows/arm64
 
-.PHONY: release winres darwin release-check
+.PHONY: release winres darwin release-check tools
+
+tools: $(GOWINRES) $(GORELEASER) ## build the release tools (go-winres, goreleaser) into TOOLBIN once
+
+$(GOWINRES):
+	GOBIN=$(@D) $(GO) install github.com/tc-hib/go-winres@$(GOWINRES_VERSION)
+$(GORELEASER):
+	GOBIN=$(@D) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 
 release: ## release binaries in dist/ for linux and windows on amd64 and arm64 (Windows: icon and version resource)
 	@set -e; trap 'rm -f cmd/spotwatch/rsrc_windows_*.syso' EXIT; \
@@ -53,7 +68,7 @@ release: ## release binaries in dist/ for linux and windows on amd64 and arm64 (
 	strings -el $(DIST)/spotwatch_$(VERSION)_windows_amd64.exe | grep -qx 'spotwatch: Spotify connection diagnosis' || \
 		{ echo "the Windows binary lacks its version resource"; exit 1; }
 
-winres: ## write the Windows icon and version resource (cmd/spotwatch/rsrc_windows_*.syso) for go build
+winres: $(GOWINRES) ## write the Windows icon and version resource (cmd/spotwatch/rsrc_windows_*.syso) for go build
 	$(GOWINRES) simply --arch amd64,arm64 --out cmd/spotwatch/rsrc --icon tray/icons/ico/ok.ico --manifest cli \
 		--product-version $(WINVER) --file-version $(WINVER) --product-name spotwatch \
 		--file-description 'spotwatch: Spotify connection diagnosis' --original-filename spotwatch.exe \
@@ -67,7 +82,7 @@ darwin: ## on a Mac with the Xcode command line tools: universal macOS binary wi
 	lipo -create -output $(DIST)/spotwatch_$(VERSION)_darwin_universal $(DIST)/spotwatch_darwin_arm64 $(DIST)/spotwatch_darwin_amd64
 	rm $(DIST)/spotwatch_darwin_arm64 $(DIST)/spotwatch_darwin_amd64
 
-release-check: ## goreleaser check, a snapshot release (archives, .deb, .rpm) and a check of what the packages install
+release-check: $(GORELEASER) $(GOWINRES) ## goreleaser check, a snapshot release (archives, .deb, .rpm) and a check of what the packages install
 	$(GORELEASER) check
 	@set -e; trap 'rm -f cmd/spotwatch/rsrc_windows_*.syso' EXIT; \
 	$(GORELEASER) release --snapshot --clean --skip=publish,sign,announce,validate

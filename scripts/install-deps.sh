@@ -1,21 +1,48 @@
 #!/usr/bin/env bash
-# Installs the Debian packages spotwatch's tests need (network lab, desktop stack), only when
-# one is missing, so `make test` works on a fresh Debian machine. Needs root for apt-get.
+# Installs the Debian packages spotwatch's tests need (network lab, desktop stack, release
+# packaging), only when one is missing, so `make test` works on a fresh Debian machine. Extra
+# package names may be given as arguments (.ci/run adds make). Needs root or sudo for apt-get.
+#
+# apt-get waits up to 10 minutes for apt's and dpkg's locks (a freshly booted machine often runs
+# unattended upgrades), and its output goes to a temporary log that is shown only when it fails,
+# so that it stays out of the test log.
 set -euo pipefail
 
 packages=(
 	iproute2 iptables nftables dnsmasq-base ca-certificates procps util-linux
 	dbus xvfb dunst imagemagick xdotool haskell-gtk-sni-tray-utils fonts-dejavu-core
 	desktop-file-utils binutils rpm2cpio cpio passwd init-system-helpers
+	"$@"
 )
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "installing: ${missing[*]}"
-	sudo_cmd=()
-	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-	"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+[ ${#missing[@]} -gt 0 ] || exit 0
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+apt_get() {
+	"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends "$@"
+}
+# DPkg::Lock::Timeout covers install's locks but not the package lists' lock of `apt-get
+# update` (apt 2.6 gives up on it after 10 s): update is retried while that lock is the reason.
+update() {
+	local deadline=$((SECONDS + 600)) out
+	until out=$(apt_get update 2>&1); do
+		echo "$out"
+		grep -q 'Could not get lock' <<<"$out" && [ $SECONDS -lt $deadline ] || return 1
+		echo "install-deps: apt's package lists are locked; retrying in 5 s"
+		sleep 5
+	done
+	echo "$out"
+}
+log=$(mktemp -t spotwatch-install-deps.XXXXXX)
+trap 'rm -f "$log"' EXIT
+echo "installing: ${missing[*]} (waiting up to 10 min for apt's lock)"
+if ! { update && apt_get install "${missing[@]}"; } >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "install-deps: apt-get failed; its output is above" >&2
+	exit 1
 fi

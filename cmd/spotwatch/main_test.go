@@ -212,6 +212,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"status"}, 3, "no spotwatch daemon is running"},
 		{[]string{"daemon", "--help"}, 0, "SIGHUP reloads"},
 		{[]string{"status", "--help"}, 0, "--history"},
+		{[]string{"help", "check"}, 0, "Usage: spotwatch check [--json] [--config FILE]"},
+		{[]string{"help", "frobnicate"}, 2, `spotwatch help: unknown command "frobnicate"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -221,6 +223,44 @@ func TestUsage(t *testing.T) {
 			}
 			if !strings.Contains(stdout+stderr, tt.out) {
 				t.Errorf("output lacks %q:\n%s%s", tt.out, stdout, stderr)
+			}
+		})
+	}
+}
+
+// TestHelp: for every command the general help lists, `spotwatch help COMMAND` prints that
+// command's help on stdout (the same text `COMMAND --help` prints on stderr), with its flags
+// spelled with two dashes like its usage line.
+func TestHelp(t *testing.T) {
+	general, _, status := run(t, nil, "help")
+	if status != 0 {
+		t.Fatalf("help: exit status %d", status)
+	}
+	// "  spotwatch start|stop|restart [--user|--system]" names three commands.
+	lines := regexp.MustCompile(`(?m)^  spotwatch ([a-z|]+)`).FindAllStringSubmatch(general, -1)
+	var names []string
+	for _, l := range lines {
+		names = append(names, strings.Split(l[1], "|")...)
+	}
+	if len(names) < 12 {
+		t.Fatalf("the general help lists %d commands (%v), want 12 or more:\n%s", len(names), names, general)
+	}
+	oneDash := regexp.MustCompile(`(^|[\s\[|(])-[a-zA-Z]`)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			help, errOut, status := run(t, nil, "help", name)
+			if status != 0 || errOut != "" {
+				t.Fatalf("help %s: exit status %d, stderr %q", name, status, errOut)
+			}
+			if want := "Usage: spotwatch " + name; !strings.HasPrefix(help, want) {
+				t.Errorf("help %s does not start with %q:\n%s", name, want, help)
+			}
+			if m := oneDash.FindString(help); m != "" {
+				t.Errorf("help %s spells a flag with one dash (%q):\n%s", name, m, help)
+			}
+			_, flagHelp, status := run(t, nil, name, "--help")
+			if status != 0 || flagHelp != help {
+				t.Errorf("%s --help: exit status %d and\n%s\nwant 0 and the text of help %s:\n%s", name, status, flagHelp, name, help)
 			}
 		})
 	}

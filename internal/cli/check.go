@@ -18,7 +18,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (sta
 	configPath := fs.String("config", "", "configuration `FILE` (default: the per-user config file if present, else built-in defaults)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: spotwatch check [--json] [--config FILE]\n\nRuns one check of Spotify's reachability and prints the diagnosis.\nExit status: 0 reachable, 4 no internet, 7 Spotify blocked, 1 internal error, 2 usage or config error.\n\n")
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	if status, ok := parseArgs(fs, args, stderr); !ok {
 		return status

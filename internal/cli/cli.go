@@ -36,12 +36,53 @@ Usage:
   spotwatch uninstall [--user|--system] [--purge]   remove them (the history stays without --purge)
   spotwatch start|stop|restart [--user|--system]    control the installed service
   spotwatch version                          print the version
-  spotwatch help                             show this help
+  spotwatch help [COMMAND]                   show this help, or a command's help and flags
 
 Exit status of check: 0 Spotify reachable, 4 no internet (Spotify's Code 4),
 7 something blocks Spotify (Code 7), 1 internal error, 2 usage or configuration error.
-Run 'spotwatch COMMAND --help' for a command's flags.
+Run 'spotwatch help COMMAND' (or 'spotwatch COMMAND --help') for a command's flags.
 `
+
+// command is one of spotwatch's commands. Run with the single argument "--help", a command
+// prints its help on its stderr writer, returns 0 and does nothing else: `help COMMAND` relies
+// on that.
+type command struct {
+	name string
+	run  func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+// commands lists every command, in the order of the general help.
+func commands() []command {
+	service := func(action string) command {
+		return command{action, func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+			return runService(ctx, action, args, stdout, stderr)
+		}}
+	}
+	return []command{
+		{"check", runCheck},
+		{"daemon", func(ctx context.Context, args []string, _, stderr io.Writer) int { return runDaemon(ctx, args, stderr) }},
+		{"status", runStatus},
+		{"run", func(ctx context.Context, args []string, _, stderr io.Writer) int { return runRun(ctx, args, stderr) }},
+		{"tray", func(ctx context.Context, args []string, _, stderr io.Writer) int { return runTray(ctx, args, stderr) }},
+		service("install"),
+		service("uninstall"),
+		service("start"),
+		service("stop"),
+		service("restart"),
+		{"version", runVersion},
+		{"help", runHelp},
+	}
+}
+
+// findCommand returns the command called name.
+func findCommand(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
 
 // Main runs the command in args and returns the process exit status.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -49,29 +90,72 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	switch args[0] {
-	case "check":
-		return runCheck(ctx, args[1:], stdout, stderr)
-	case "daemon":
-		return runDaemon(ctx, args[1:], stderr)
-	case "status":
-		return runStatus(ctx, args[1:], stdout, stderr)
-	case "install", "uninstall", "start", "stop", "restart":
-		return runService(ctx, args[0], args[1:], stdout, stderr)
-	case "tray":
-		return runTray(ctx, args[1:], stderr)
-	case "run":
-		return runRun(ctx, args[1:], stderr)
-	case "version", "--version", "-version":
-		fmt.Fprintf(stdout, "spotwatch %s\n", monitor.Version)
-		return exitOK
-	case "help", "-h", "--help", "-help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	default:
-		fmt.Fprintf(stderr, "spotwatch: unknown command %q\n\n%s", args[0], usage)
+	name := args[0]
+	switch name {
+	case "--version", "-version":
+		name = "version"
+	case "-h", "--help", "-help":
+		name = "help"
+	}
+	c, ok := findCommand(name)
+	if !ok {
+		fmt.Fprintf(stderr, "spotwatch: unknown command %q\n\n%s", name, usage)
 		return exitUsage
 	}
+	return c.run(ctx, args[1:], stdout, stderr)
+}
+
+// runVersion is `spotwatch version`.
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: spotwatch version\n\nPrints spotwatch's version.\n")
+	}
+	if status, ok := parseArgs(fs, args, stderr); !ok {
+		return status
+	}
+	fmt.Fprintf(stdout, "spotwatch %s\n", monitor.Version)
+	return exitOK
+}
+
+// runHelp is `spotwatch help [COMMAND]`: the general help, or COMMAND's own help and flags,
+// on stdout.
+func runHelp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("help", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: spotwatch help [COMMAND]\n\nPrints the general help, or COMMAND's help and flags.\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(stderr, "spotwatch help: unexpected argument %q\n", fs.Arg(1))
+		return exitUsage
+	}
+	c, ok := findCommand(fs.Arg(0))
+	if !ok {
+		fmt.Fprintf(stderr, "spotwatch help: unknown command %q; the commands are: %s\n", fs.Arg(0), commandNames())
+		return exitUsage
+	}
+	return c.run(ctx, []string{"--help"}, stdout, stdout)
+}
+
+// commandNames is the commands' names, comma-separated.
+func commandNames() string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // parseArgs parses a command's flags. It returns ok=false with the exit status when the command
@@ -88,6 +172,27 @@ func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (status int, o
 		return exitUsage, false
 	}
 	return 0, true
+}
+
+// printFlags lists fs's flags on its output, spelled as the usage lines and the README spell
+// them: with two dashes (the flag package accepts one or two).
+func printFlags(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintln(w, "Flags:")
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, text := flag.UnquoteUsage(f)
+		synopsis := "--" + f.Name
+		if arg != "" {
+			synopsis += " " + arg
+		}
+		fmt.Fprintf(w, "  %s\n        %s", synopsis, text)
+		switch f.DefValue {
+		case "", "false", "0":
+		default:
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 // loadConfig reads the file given with --config, or else the per-user file if there is one,

@@ -47,7 +47,7 @@ func parseDaemonFlags(name string, args []string, stderr io.Writer) (daemonFlags
 	fs.BoolVar(&f.system, "system", false, "run as the system-wide service (system paths for the socket and history)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: spotwatch %s [--config FILE] [--system]\n\nRuns the monitor in the foreground with the local status API (what the OS service runs).\nSIGHUP reloads the configuration; an invalid new configuration is logged and the old one kept.\n\n", name)
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	status, ok := parseArgs(fs, args, stderr)
 	return f, status, ok

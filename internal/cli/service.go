@@ -55,7 +55,7 @@ func runService(ctx context.Context, action string, args []string, stdout, stder
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: spotwatch %s %s\n\n", action, serviceUsage[action])
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	if status, ok := parseArgs(fs, args, stderr); !ok {
 		return status

@@ -33,7 +33,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	configPath := fs.String("config", "", "configuration `FILE` (for api.socket)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: spotwatch status [--json] [--history] [--user|--system]\n\nAsks the running spotwatch daemon for Spotify's state (the user's daemon, else the system's) and\nsays whether the service is installed and running. Exit status 3 when no daemon runs.\n\n")
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	if status, ok := parseArgs(fs, args, stderr); !ok {
 		return status

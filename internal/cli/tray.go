@@ -31,7 +31,7 @@ func parseUIFlags(name, what string, args []string, stderr io.Writer) (configPat
 	fs.StringVar(&configPath, "config", "", "configuration `FILE` (default: the per-user config file if present, else built-in defaults)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: spotwatch %s [--config FILE]\n\n%s\n\n", name, what)
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	status, ok = parseArgs(fs, args, stderr)
 	return configPath, status, ok
