@@ -338,6 +338,19 @@ func waitGone(ctx context.Context, socket string, timeout time.Duration) error {
 
 // installTray writes the tray's autostart entry and icon and starts the tray.
 func (in *Installer) installTray(ctx context.Context) error {
+	if err := in.installTrayFiles(); err != nil {
+		return err
+	}
+	msg, err := startTray(ctx, in.Plan)
+	if err != nil {
+		return fmt.Errorf("starting the tray: %w", err)
+	}
+	in.say("tray", "%s", msg)
+	return nil
+}
+
+// installTrayFiles writes the tray's autostart entry and icon for the tray's user.
+func (in *Installer) installTrayFiles() error {
 	p := in.Plan
 	changed, err := in.autostart().enable()
 	if err != nil {
@@ -357,11 +370,6 @@ func (in *Installer) installTray(ctx context.Context) error {
 		}
 		in.say("icon", "installed %s", p.Tray.Icon)
 	}
-	msg, err := startTray(ctx, p)
-	if err != nil {
-		return fmt.Errorf("starting the tray: %w", err)
-	}
-	in.say("tray", "%s", msg)
 	return nil
 }
 
