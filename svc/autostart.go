@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
@@ -94,7 +93,7 @@ func (a *autostart) enable() (changed bool, err error) {
 		}
 		return true, k.set(a.plan.Tray.Entry, want)
 	}
-	if old, err := os.ReadFile(a.plan.Tray.Entry); err == nil && string(old) == want {
+	if userDir(a.plan.Tray, a.plan.Tray.Entry).sameFile(a.plan.Tray.Entry, []byte(want)) {
 		return false, nil
 	}
 	return true, writeUserFile(a.plan.Tray, a.plan.Tray.Entry, []byte(want))
@@ -114,61 +113,24 @@ func (a *autostart) disable(remove bool) (changed bool, err error) {
 	if !remove && a.plan.GOOS != "darwin" {
 		if _, err := os.Stat(xdgSystemAutostart); err == nil {
 			hidden := a.content() + "Hidden=true\n"
-			if old, err := os.ReadFile(a.plan.Tray.Entry); err == nil && string(old) == hidden {
+			if userDir(a.plan.Tray, a.plan.Tray.Entry).sameFile(a.plan.Tray.Entry, []byte(hidden)) {
 				return false, nil
 			}
 			return true, writeUserFile(a.plan.Tray, a.plan.Tray.Entry, []byte(hidden))
 		}
 	}
-	err = os.Remove(a.plan.Tray.Entry)
+	err = userDir(a.plan.Tray, a.plan.Tray.Entry).removeFile(a.plan.Tray.Entry)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
-// writeUserFile writes a file for the tray's user, creating missing directories; under sudo
-// the files and directories created are given to that user.
+// writeUserFile writes a file for the tray's user, creating missing directories, without
+// following a link of theirs (safeDir); under sudo the files and directories created are given
+// to that user.
 func writeUserFile(t Tray, path string, data []byte) error {
-	if err := mkdirOwned(t, filepath.Dir(path)); err != nil {
-		return err
-	}
-	tmp := path + ".new"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	if err := chownTray(t, tmp); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-// mkdirOwned creates dir and its missing parents, owned by the tray's user.
-func mkdirOwned(t Tray, dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	}
-	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirOwned(t, parent); err != nil {
-			return err
-		}
-	}
-	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return chownTray(t, dir)
-}
-
-// chownTray gives path to the tray's user when this process runs as another user (sudo).
-func chownTray(t Tray, path string) error {
-	if t.UID < 0 || t.UID == os.Geteuid() {
-		return nil
-	}
-	if err := os.Lchown(path, t.UID, t.GID); err != nil {
-		return fmt.Errorf("giving %s to %s: %w", path, t.User, err)
-	}
-	return nil
+	return userDir(t, path).write(path, data, 0o644)
 }
 
 // TrayAutostart is the tray's "Start at login" switch for the user running it; it satisfies

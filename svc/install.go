@@ -152,13 +152,17 @@ const defaultConfig = `# spotwatch configuration. Every key is optional: without
 // accept it: it must parse, and a system daemon's must be changeable by administrators only.
 func (in *Installer) ensureConfig() error {
 	path := in.Plan.Config
-	_, err := os.Stat(path)
+	_, err := os.Lstat(path) // a link there (even one to nothing) is someone's: never written through
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("creating the configuration directory: %w", err)
+		dir := systemDir(path)
+		if in.Plan.Scope == System {
+			// Root must not create files in a directory others can change or link elsewhere.
+			if err := CheckFile(dir.Root); err != nil {
+				return fmt.Errorf("the system daemon's configuration would be in an unsafe directory: %w", err)
+			}
 		}
-		if err := os.WriteFile(path, []byte(defaultConfig), 0o644); err != nil {
+		if err := dir.write(path, []byte(defaultConfig), 0o644); err != nil {
 			return fmt.Errorf("writing the configuration file: %w", err)
 		}
 		in.say("config", "wrote %s (all defaults; edit it to change them)", path)
@@ -338,6 +342,19 @@ func waitGone(ctx context.Context, socket string, timeout time.Duration) error {
 
 // installTray writes the tray's autostart entry and icon and starts the tray.
 func (in *Installer) installTray(ctx context.Context) error {
+	if err := in.installTrayFiles(); err != nil {
+		return err
+	}
+	msg, err := startTray(ctx, in.Plan)
+	if err != nil {
+		return fmt.Errorf("starting the tray: %w", err)
+	}
+	in.say("tray", "%s", msg)
+	return nil
+}
+
+// installTrayFiles writes the tray's autostart entry and icon for the tray's user.
+func (in *Installer) installTrayFiles() error {
 	p := in.Plan
 	changed, err := in.autostart().enable()
 	if err != nil {
@@ -349,7 +366,7 @@ func (in *Installer) installTray(ctx context.Context) error {
 		in.say("tray", "already starts at login: %s", in.autostart().describe())
 	}
 	icon := icons.PNG(icons.OK, icons.NotificationSize)
-	if old, err := os.ReadFile(p.Tray.Icon); err == nil && bytes.Equal(old, icon) {
+	if userDir(p.Tray, p.Tray.Icon).sameFile(p.Tray.Icon, icon) {
 		in.say("icon", "already installed: %s", p.Tray.Icon)
 	} else {
 		if err := writeUserFile(p.Tray, p.Tray.Icon, icon); err != nil {
@@ -357,11 +374,6 @@ func (in *Installer) installTray(ctx context.Context) error {
 		}
 		in.say("icon", "installed %s", p.Tray.Icon)
 	}
-	msg, err := startTray(ctx, p)
-	if err != nil {
-		return fmt.Errorf("starting the tray: %w", err)
-	}
-	in.say("tray", "%s", msg)
 	return nil
 }
 
@@ -434,7 +446,7 @@ func (in *Installer) uninstallTray(ctx context.Context) error {
 	} else {
 		in.say("tray", "autostart not registered: nothing to remove")
 	}
-	if err := os.Remove(p.Tray.Icon); err == nil {
+	if err := userDir(p.Tray, p.Tray.Icon).removeFile(p.Tray.Icon); err == nil {
 		in.say("icon", "removed %s", p.Tray.Icon)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing the icon: %w", err)
@@ -615,31 +627,12 @@ func differs(a, b string) (bool, error) {
 	return !bytes.Equal(da, db), nil
 }
 
-// copyFile copies src to dst atomically (a temporary file renamed over dst), creating dst's
-// directory (mode 0755).
+// copyFile copies src to dst atomically (a temporary file renamed over dst, see safeDir),
+// creating dst's directory (mode 0755).
 func copyFile(src, dst string, mode os.FileMode) error {
 	data, err := os.ReadFile(src)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".spotwatch-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	return systemDir(dst).write(dst, data, mode)
 }

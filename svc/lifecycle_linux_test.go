@@ -151,6 +151,7 @@ func lifecycleInNamespace(t *testing.T, specJSON string) {
 		}
 	}
 	t.Cleanup(killLeftovers)
+	forgetInstalled(t)
 	n := &ns{t: t, spec: spec, home: filepath.Join(spec.Scratch, "home")}
 	must(t, os.Mkdir(n.home, 0o700))
 	n.env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + n.home, "LANG=C.UTF-8"}
@@ -554,11 +555,45 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// killLeftovers ends the daemon and tray a failed run may have left in the namespace.
+// forgetInstalled makes the namespace a machine where spotwatch was never installed: a
+// spotwatch the host has (its service, state, logs, socket, account) is removed from the
+// namespace's overlays only, where the host never sees it. Without this, the host's
+// /var/lib/spotwatch, of another account's, is one the daemon installed here cannot use.
+func forgetInstalled(t *testing.T) {
+	t.Helper()
+	links, _ := filepath.Glob("/etc/rc[0-6S].d/[SK][0-9][0-9]spotwatch")
+	for _, p := range append(links, initScript, filepath.Dir(copied), stateDir, logDir, filepath.Dir(socketPath), pidFile, "/etc/spotwatch") {
+		if err := os.RemoveAll(p); err != nil {
+			t.Fatalf("removing the host's %s from the namespace: %v", p, err)
+		}
+	}
+	if _, err := user.Lookup(svc.Account); err == nil {
+		// -f: a daemon of the host's may run as the account (this namespace shares the host's
+		// processes); only the namespace's /etc changes.
+		if out, err := exec.Command("userdel", "-f", svc.Account).CombinedOutput(); err != nil {
+			t.Fatalf("removing the host's user %s from the namespace: %v: %s", svc.Account, err, out)
+		}
+	}
+	if _, err := user.LookupGroup(svc.Account); err == nil {
+		if out, err := exec.Command("groupdel", svc.Account).CombinedOutput(); err != nil {
+			t.Fatalf("removing the host's group %s from the namespace: %v: %s", svc.Account, err, out)
+		}
+	}
+}
+
+// killLeftovers ends the daemon and tray a failed run may have left in the namespace; a
+// spotwatch of the host's (in another mount namespace) is left alone.
 func killLeftovers() {
+	self, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil {
+		return
+	}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			if mnt, _ := os.Readlink("/proc/" + e.Name() + "/ns/mnt"); mnt != self {
+				continue
+			}
 			if exe, _ := os.Readlink("/proc/" + e.Name() + "/exe"); strings.TrimSuffix(exe, " (deleted)") == copied {
 				syscall.Kill(pid, syscall.SIGKILL)
 			}

@@ -1,7 +1,9 @@
 package tray
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -30,8 +32,8 @@ func (l logNotifier) notify(n Note) error {
 // desktopNotifier sends desktop notifications with beeep: D-Bus org.freedesktop.Notifications
 // on Linux, toasts on Windows, Notification Center on macOS.
 type desktopNotifier struct {
-	iconDir string
-	log     *slog.Logger
+	pages *pageDir // Windows keeps the icons in its "icons" subdirectory
+	log   *slog.Logger
 
 	markupOnce sync.Once
 	markup     bool // the server reads <b>-style markup in bodies, so text must be escaped
@@ -40,9 +42,9 @@ type desktopNotifier struct {
 	iconFiles map[icons.ID]string
 }
 
-func newDesktopNotifier(pageDir string, log *slog.Logger) *desktopNotifier {
+func newDesktopNotifier(pages *pageDir, log *slog.Logger) *desktopNotifier {
 	beeep.AppName = "spotwatch"
-	return &desktopNotifier{iconDir: filepath.Join(pageDir, "icons"), log: log, iconFiles: map[icons.ID]string{}}
+	return &desktopNotifier{pages: pages, log: log, iconFiles: map[icons.ID]string{}}
 }
 
 // notify sends n: critical urgency (beeep.Alert, with a sound) for problems, normal otherwise.
@@ -78,10 +80,15 @@ func (d *desktopNotifier) icon(n Note) (any, error) {
 	if path, ok := d.iconFiles[id]; ok {
 		return path, nil
 	}
-	if err := os.MkdirAll(d.iconDir, 0o700); err != nil {
+	dir, err := d.pages.dir()
+	if err != nil {
+		return nil, err
+	}
+	iconDir := filepath.Join(dir, "icons")
+	if err := os.Mkdir(iconDir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("creating the notification icon directory: %w", err)
 	}
-	path := filepath.Join(d.iconDir, string(id)+".png")
+	path := filepath.Join(iconDir, string(id)+".png")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		return nil, fmt.Errorf("writing the notification icon: %w", err)
 	}

@@ -127,12 +127,13 @@ func historyPage(recs []history.Record, now time.Time) []byte {
 	return p.bytes()
 }
 
-// writePage writes a page under the page directory and returns its absolute path.
+// writePage writes a page in the private page directory and returns its absolute path.
 func (a *app) writePage(name string, data []byte) (string, error) {
-	if err := os.MkdirAll(a.pageDir, 0o700); err != nil {
-		return "", fmt.Errorf("creating %s: %w", a.pageDir, err)
+	dir, err := a.pages.dir()
+	if err != nil {
+		return "", err
 	}
-	path, err := filepath.Abs(filepath.Join(a.pageDir, name))
+	path, err := filepath.Abs(filepath.Join(dir, name))
 	if err != nil {
 		return "", err
 	}

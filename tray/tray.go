@@ -45,7 +45,7 @@ type Options struct {
 	Autostart Autostart               // nil: "Start at login" is disabled
 	Clock     clock.Clock             // nil: the real clock
 	Logger    *slog.Logger            // nil: discard
-	PageDir   string                  // where the fix and history pages are written; "": the user cache dir
+	PageDir   string                  // where the fix and history pages are written; "": the user cache dir (see pageDir)
 	Open      func(path string) error // opens a page in the browser; nil: the OS's opener
 
 	hooks *testHooks // tests only: observe and synchronise the loop
@@ -100,7 +100,7 @@ func Run(ctx context.Context, opts Options) error {
 		a.notes = logNotifier{log: a.log}
 		return a.runWithoutIcon(ctx)
 	}
-	a.notes = newDesktopNotifier(a.pageDir, a.log)
+	a.notes = newDesktopNotifier(a.pages, a.log)
 	if !desk.tray {
 		a.log.Warn("this desktop has no system tray (no StatusNotifierWatcher on the session bus): no tray icon; notifications still work", "why", desk.why)
 		a.queueNote(noTrayNote())
@@ -150,7 +150,7 @@ type app struct {
 	autostart Autostart
 	clock     clock.Clock
 	log       *slog.Logger
-	pageDir   string
+	pages     *pageDir
 	open      func(path string) error
 	hooks     *testHooks
 
@@ -183,7 +183,7 @@ func newApp(opts Options) (*app, error) {
 	}
 	a := &app{
 		src: opts.Source, hist: opts.History, autostart: opts.Autostart,
-		clock: opts.Clock, log: opts.Logger, pageDir: opts.PageDir, open: opts.Open, hooks: opts.hooks,
+		clock: opts.Clock, log: opts.Logger, open: opts.Open, hooks: opts.hooks,
 		policy:  NewPolicy(opts.Notify),
 		updates: make(chan update), actions: make(chan action, 16), refresh: make(chan struct{}, 1),
 		outbox: make(chan outgoing, 32), notifier: make(chan struct{}),
@@ -198,12 +198,11 @@ func newApp(opts Options) (*app, error) {
 	if a.open == nil {
 		a.open = openInBrowser
 	}
-	if a.pageDir == "" {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			dir = os.TempDir()
+	a.pages = &pageDir{want: opts.PageDir, log: a.log}
+	if a.pages.want == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			a.pages.want = filepath.Join(dir, "spotwatch")
 		}
-		a.pageDir = filepath.Join(dir, "spotwatch")
 	}
 	a.status = monitor.Status{Result: monitor.Result{Diagnosis: monitor.Diagnosis{Code: monitor.CodeUnknown, Cause: monitor.CauseChecking}}}
 	a.readAutostart()

@@ -35,7 +35,8 @@ type daemonProc struct {
 	exited  chan error
 }
 
-// daemonEnv is the environment of a daemon whose socket, history and config live under dir.
+// daemonEnv is the environment of a daemon whose socket, history and config live under dir;
+// the system daemon's socket is there too, so that no installed daemon answers.
 func daemonEnv(w *testworld.World, dir string) []string {
 	return []string{
 		"SSL_CERT_FILE=" + w.SystemPEM,
@@ -43,6 +44,7 @@ func daemonEnv(w *testworld.World, dir string) []string {
 		"XDG_RUNTIME_DIR=" + filepath.Join(dir, "run"),
 		"XDG_STATE_HOME=" + filepath.Join(dir, "state"),
 		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
+		api.SystemSocketEnv + "=" + filepath.Join(dir, "system.sock"),
 		"PATH=" + os.Getenv("PATH"),
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/testnet"
 	"github.com/spotwatch/spotwatch/internal/testworld"
+	"github.com/spotwatch/spotwatch/svc/api"
 )
 
 // binary is the spotwatch executable built once for these tests.
@@ -37,11 +38,13 @@ func TestMain(m *testing.M) {
 }
 
 // run runs the spotwatch binary with a clean environment: no proxy variables, a home without
-// a per-user config, and the given extra variables.
+// a per-user config, a system daemon's socket of the test's own (a spotwatch installed on this
+// machine is not asked), and the given extra variables.
 func run(t *testing.T, env []string, args ...string) (stdout, stderr string, status int) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_RUNTIME_DIR=" + t.TempDir()}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_RUNTIME_DIR=" + t.TempDir(),
+		api.SystemSocketEnv + "=" + filepath.Join(t.TempDir(), "system.sock")}, env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

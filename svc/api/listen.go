@@ -20,6 +20,11 @@ const socketName = "spotwatch.sock"
 // staleProbeTimeout bounds the dial that tells a live socket from a stale one.
 const staleProbeTimeout = 2 * time.Second
 
+// SystemSocketEnv names an absolute path that replaces the system daemon's socket path below,
+// for the daemon and its clients alike. It is for tests and packaging: a test suite run on a
+// machine where a spotwatch system daemon is installed must not find that daemon.
+const SystemSocketEnv = "SPOTWATCH_SYSTEM_SOCKET"
+
 // DefaultSocketPath returns where the daemon's socket lives.
 //
 // A user daemon (system false):
@@ -35,7 +40,8 @@ const staleProbeTimeout = 2 * time.Second
 // A system daemon (system true): /run/spotwatch/spotwatch.sock on Linux,
 // /var/run/spotwatch/spotwatch.sock on macOS and other Unix (a directory of spotwatch's own,
 // so that Listen never changes the mode of a shared one), and
-// %ProgramData%\spotwatch\spotwatch.sock on Windows.
+// %ProgramData%\spotwatch\spotwatch.sock on Windows; $SPOTWATCH_SYSTEM_SOCKET instead when it
+// is an absolute path.
 func DefaultSocketPath(system bool) (string, error) {
 	return defaultSocketPath(runtime.GOOS, system, os.Getenv, os.Getuid())
 }
@@ -62,6 +68,9 @@ func defaultSocketPath(goos string, system bool, getenv func(string) string, uid
 func socketPaths(goos string, system bool, getenv func(string) string, uid int, tmp string) ([]string, error) {
 	const app = "spotwatch"
 	one := func(p string) ([]string, error) { return []string{p}, nil }
+	if override := getenv(SystemSocketEnv); system && filepath.IsAbs(override) {
+		return one(override)
+	}
 	switch {
 	case goos == "windows" && system:
 		dir := getenv("ProgramData")
