@@ -30,6 +30,7 @@ type fakeDesktop struct {
 	conn *dbus.Conn
 
 	mu         sync.Mutex
+	caps       []string // what GetCapabilities answers; nil: body and body-markup
 	items      []string // unique bus names of registered StatusNotifierItems
 	notes      []sentNote
 	registered chan string
@@ -86,7 +87,19 @@ func (w watcherServer) RegisterStatusNotifierItem(sender dbus.Sender, service st
 type notificationServer struct{ d *fakeDesktop }
 
 func (n notificationServer) GetCapabilities() ([]string, *dbus.Error) {
+	n.d.mu.Lock()
+	defer n.d.mu.Unlock()
+	if n.d.caps != nil {
+		return n.d.caps, nil
+	}
 	return []string{"body", "body-markup"}, nil
+}
+
+// setCapabilities sets what the notification server says it can do.
+func (d *fakeDesktop) setCapabilities(caps ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.caps = caps
 }
 
 func (n notificationServer) GetServerInformation() (string, string, string, string, *dbus.Error) {

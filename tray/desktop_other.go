@@ -11,5 +11,5 @@ type desktop struct {
 
 func probeDesktop() desktop { return desktop{bus: true, tray: true} }
 
-// bodyMarkup: Windows toasts and macOS notifications take plain text.
-func bodyMarkup() bool { return false }
+// notificationBodyFormat: Windows toasts and macOS notifications take plain text.
+func notificationBodyFormat() bodyFormat { return bodyPlain }

@@ -41,18 +41,24 @@ func probeDesktop() desktop {
 	return desktop{bus: true, tray: true}
 }
 
-// bodyMarkup asks the notification server whether it parses markup in bodies. It may start
-// the server by D-Bus activation, as sending a notification would anyway.
-func bodyMarkup() bool {
+// notificationBodyFormat asks the notification server now on the bus how it reads bodies. It is
+// asked before every notification, not once: the server can be restarted or replaced by one
+// with other capabilities while the tray runs. Asking may start the server by D-Bus activation,
+// as sending a notification would anyway. No answer is bodyUnknown: beeep then falls back to
+// notify-send or kdialog, and kdialog renders rich text.
+func notificationBodyFormat() bodyFormat {
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
-		return false
+		return bodyUnknown
 	}
 	defer conn.Close()
 	var caps []string
 	obj := conn.Object(notificationsName, notificationsPath)
 	if err := obj.Call(notificationsName+".GetCapabilities", 0).Store(&caps); err != nil {
-		return false
+		return bodyUnknown
 	}
-	return slices.Contains(caps, "body-markup")
+	if slices.Contains(caps, "body-markup") {
+		return bodyMarkup
+	}
+	return bodyPlain
 }

@@ -35,9 +35,6 @@ type desktopNotifier struct {
 	pages *pageDir // Windows keeps the icons in its "icons" subdirectory
 	log   *slog.Logger
 
-	markupOnce sync.Once
-	markup     bool // the server reads <b>-style markup in bodies, so text must be escaped
-
 	iconMu    sync.Mutex
 	iconFiles map[icons.ID]string
 }
@@ -49,19 +46,21 @@ func newDesktopNotifier(pages *pageDir, log *slog.Logger) *desktopNotifier {
 
 // notify sends n: critical urgency (beeep.Alert, with a sound) for problems, normal otherwise.
 func (d *desktopNotifier) notify(n Note) error {
-	d.markupOnce.Do(func() { d.markup = bodyMarkup() })
-	body := n.Body
-	if d.markup {
+	title, body := n.Title, n.Body
+	switch notificationBodyFormat() {
+	case bodyMarkup:
 		body = escapeMarkup(body)
+	case bodyUnknown:
+		title, body = neutraliseMarkup(title), neutraliseMarkup(body)
 	}
 	icon, err := d.icon(n)
 	if err != nil {
 		return err
 	}
 	if n.Urgency == UrgencyCritical {
-		return beeep.Alert(n.Title, body, icon)
+		return beeep.Alert(title, body, icon)
 	}
-	return beeep.Notify(n.Title, body, icon)
+	return beeep.Notify(title, body, icon)
 }
 
 // icon is what beeep takes as the icon: PNG bytes, except on Windows, where toasts need the
@@ -98,6 +97,22 @@ func (d *desktopNotifier) icon(n Note) (any, error) {
 	}
 	d.iconFiles[id] = abs
 	return abs, nil
+}
+
+// bodyFormat is how the program that shows a notification reads its text.
+type bodyFormat int
+
+const (
+	bodyUnknown bodyFormat = iota // no notification server answered: a fallback program may read markup
+	bodyPlain                     // plain text, shown as it is
+	bodyMarkup                    // the freedesktop "body-markup" capability: <b>, <a href>, &amp;…
+)
+
+// neutraliseMarkup makes text safe for a program whose reading of markup is not known (beeep's
+// kdialog fallback renders rich text, notify-send passes it to whatever server there is):
+// the markup characters become look-alikes that read the same in every format.
+func neutraliseMarkup(s string) string {
+	return strings.NewReplacer("<", "‹", ">", "›", "&", "＆").Replace(s)
 }
 
 // escapeMarkup escapes a body for servers that parse markup (the freedesktop spec's
