@@ -215,6 +215,9 @@ func TestParseEnv(t *testing.T) {
 		{in: []string{"A-B=x"}, err: "is not a variable name"},
 		{in: []string{"A=x\ny"}, err: "line break"},
 		{in: []string{ServiceEnv + "=x"}, err: "set by the service definition"},
+		{in: []string{"HTTPS_PROXY=http://alice:s3cret@proxy:3128"}, err: "readable by every local user"},
+		{in: []string{"ALL_PROXY=socks5://bob:pw@127.0.0.1:1080"}, err: "holds a password"},
+		{in: []string{"HTTPS_PROXY=http://alice@proxy:3128"}, want: "HTTPS_PROXY=http://alice@proxy:3128"},
 	}
 	for _, tt := range tests {
 		env, err := ParseEnv(tt.in)

@@ -17,6 +17,7 @@ package svc
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -146,6 +147,14 @@ func ParseEnv(settings []string) ([]EnvVar, error) {
 		}
 		if strings.ContainsAny(value, "\x00\r\n") {
 			return nil, fmt.Errorf("environment setting %q: the value may not hold a line break or NUL", key)
+		}
+		if u, err := url.Parse(value); err == nil && u.User != nil {
+			if _, hasPassword := u.User.Password(); hasPassword {
+				return nil, fmt.Errorf("environment setting %q holds a password: service definitions (systemd units, init scripts, "+
+					"launchd plists, the Windows service's registry key) are readable by every local user, so spotwatch does not "+
+					"write one there; use a proxy that needs no password in its URL (one that authenticates the machine), or run "+
+					"`spotwatch run` in your own session with the variable set", key)
+			}
 		}
 		if key == ServiceEnv {
 			return nil, fmt.Errorf("environment setting %q: %s is set by the service definition itself", key, ServiceEnv)
