@@ -1,8 +1,7 @@
-package monitor
+package diagnosis
 
 import (
 	"encoding/json"
-
 	"os"
 	"path/filepath"
 	"strings"

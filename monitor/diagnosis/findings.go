@@ -1,4 +1,4 @@
-package monitor
+package diagnosis
 
 // Findings are the specifics Classify extracted from a Report for the cause it chose. The fix
 // catalogue turns them into the summary line and the numbered steps; every field is optional and

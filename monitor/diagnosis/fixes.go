@@ -1,4 +1,4 @@
-package monitor
+package diagnosis
 
 // The fix catalogue: for each cause, a title, a short phrase for notification titles, a
 // one-sentence summary built from the Findings, and the fix steps for the user's OS.

@@ -1,4 +1,4 @@
-package monitor
+package diagnosis
 
 import (
 	"crypto/x509"

@@ -1,8 +1,9 @@
-// Package monitor is spotwatch's engine: it probes Spotify and independent internet references
-// the way the Spotify desktop app reaches its servers, gathers local facts (routes, hosts file,
-// proxy), and turns that evidence into a Diagnosis: Spotify error Code 0, 4 or 7, the precise
-// cause, the evidence behind it and the fix for the user's OS. It has no UI and no OS-service code.
-package monitor
+// Package diagnosis is spotwatch's judgement, without I/O: the Report a check gathers (facts
+// and probes), Classify which turns it into a Diagnosis (Spotify error Code 0, 4 or 7, the precise
+// cause, the evidence behind it), the fix catalogue that writes the fix for the user's OS, and the
+// tables that name inspection products and block pages. It does no network work and reads nothing
+// from the machine: the OS a fix is written for is a parameter.
+package diagnosis
 
 import "time"
 

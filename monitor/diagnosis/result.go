@@ -1,8 +1,13 @@
-package monitor
+package diagnosis
 
-import "time"
+import (
+	"time"
 
-// Result is one check as `spotwatch check --json` prints it (DESIGN.md §6): the diagnosis, its
+	"github.com/spotwatch/spotwatch/internal/version"
+)
+
+// Result is one check as `spotwatch check --json` prints it (the JSON contract of
+// docs/design.md): the diagnosis, its
 // probes and facts, and when it ran. Field names are stable: add fields, never rename.
 type Result struct {
 	Diagnosis
@@ -25,6 +30,6 @@ func NewResult(rep Report, d Diagnosis) Result {
 		Facts:      rep.Facts,
 		StartedAt:  rep.StartedAt,
 		DurationMS: rep.Duration.Milliseconds(),
-		Version:    Version,
+		Version:    version.Version,
 	}
 }

@@ -1,20 +1,21 @@
-package monitor_test
+package probe_test
 
 import (
 	"context"
 	"testing"
 
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+	"github.com/spotwatch/spotwatch/monitor/probe"
 )
 
 // BenchmarkCheck is one full healthy check against the loopback world: every probe, real
 // sockets, TLS handshakes with certificate verification against both root pools.
 func BenchmarkCheck(b *testing.B) {
 	w := newWorld(b)
-	checker, err := monitor.NewChecker(w.Config(), monitor.Options{
+	checker, err := probe.New(w.Config(), probe.Options{
 		SystemRoots: w.SystemRoots(),
 		Getenv:      func(string) string { return "" },
-		Facts:       monitor.FactsSource{PrefsFiles: []string{}},
+		Facts:       probe.FactsSource{PrefsFiles: []string{}},
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -22,7 +23,7 @@ func BenchmarkCheck(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		rep := checker.Check(context.Background())
-		if d := monitor.Classify(rep); d.Cause != monitor.CauseOK {
+		if d := diagnosis.Classify(rep); d.Cause != diagnosis.CauseOK {
 			b.Fatalf("healthy world diagnosed as %s: %s", d.Cause, d.Summary)
 		}
 	}

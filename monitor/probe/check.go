@@ -1,4 +1,9 @@
-package monitor
+// Package probe gathers the evidence of a check: it reads local facts (interfaces, default
+// routes, the hosts file, the proxy) and probes Spotify and independent internet references the
+// way the Spotify desktop app reaches its servers, all at once under one deadline, ending early
+// once the evidence decides. Its output is a diagnosis.Report; what the report means is for
+// package diagnosis to say.
+package probe
 
 import (
 	"context"
@@ -18,11 +23,9 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/config"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
-
-// Version is spotwatch's version, stamped at build time with -ldflags "-X …monitor.Version=…".
-var Version = "0.1.0-dev"
 
 // Options adjust a Checker for its environment; the zero value is the real machine.
 type Options struct {
@@ -48,8 +51,8 @@ type Checker struct {
 	dnsServer    string
 }
 
-// NewChecker prepares checks for cfg.
-func NewChecker(cfg *config.Config, opts Options) (*Checker, error) {
+// New prepares checks for cfg.
+func New(cfg *config.Config, opts Options) (*Checker, error) {
 	c := &Checker{cfg: cfg, log: opts.Logger, facts: opts.Facts, getenv: opts.Getenv, goos: opts.GOOS}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -120,9 +123,9 @@ func publicRoots(extra string) (*x509.CertPool, error) {
 
 // Check runs one check: local facts, then every probe concurrently under the configured
 // deadline, returning as soon as the evidence decides.
-func (c *Checker) Check(ctx context.Context) Report {
+func (c *Checker) Check(ctx context.Context) diagnosis.Report {
 	start := time.Now()
-	rep := Report{StartedAt: start.UTC().Truncate(time.Millisecond), OS: c.goos}
+	rep := diagnosis.Report{StartedAt: start.UTC().Truncate(time.Millisecond), OS: c.goos}
 	var px *url.URL
 	rep.Facts, px = gatherFacts(c.facts)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
@@ -135,29 +138,35 @@ func (c *Checker) Check(ctx context.Context) Report {
 
 	client := httpClient(path, envProxyFunc(c.getenv))
 	for _, ref := range c.cfg.Internet.HTTP {
-		r.start(RoleReference, func(ctx context.Context) []Probe { return []Probe{probePortalReference(ctx, client, ref, path.pace)} })
+		r.start(diagnosis.RoleReference, func(ctx context.Context) []diagnosis.Probe {
+			return []diagnosis.Probe{probePortalReference(ctx, client, ref, path.pace)}
+		})
 	}
 	for _, addr := range c.cfg.Internet.TCP {
-		r.start(RoleReference, func(ctx context.Context) []Probe { return []Probe{probeTCP(ctx, path, addr, RoleReference)} })
+		r.start(diagnosis.RoleReference, func(ctx context.Context) []diagnosis.Probe {
+			return []diagnosis.Probe{probeTCP(ctx, path, addr, diagnosis.RoleReference)}
+		})
 	}
 	for _, name := range c.names {
-		r.start(RoleSpotify, func(ctx context.Context) []Probe { return []Probe{probeSystemDNS(ctx, path, name, RoleSpotify)} })
+		r.start(diagnosis.RoleSpotify, func(ctx context.Context) []diagnosis.Probe {
+			return []diagnosis.Probe{probeSystemDNS(ctx, path, name, diagnosis.RoleSpotify)}
+		})
 		if c.dnsServer != "" {
-			r.start(RoleSpotify, func(ctx context.Context) []Probe {
-				return []Probe{probeDirectDNS(ctx, c.dnsServer, name, path.dnsTimeout)}
+			r.start(diagnosis.RoleSpotify, func(ctx context.Context) []diagnosis.Probe {
+				return []diagnosis.Probe{probeDirectDNS(ctx, c.dnsServer, name, path.dnsTimeout)}
 			})
 		}
 	}
-	r.start(RoleSpotify, func(ctx context.Context) []Probe { return c.accessPoints(ctx, path, px, ipv6) })
+	r.start(diagnosis.RoleSpotify, func(ctx context.Context) []diagnosis.Probe { return c.accessPoints(ctx, path, px, ipv6) })
 	for _, u := range c.spotifyHTTPS {
-		r.start(RoleSpotify, func(ctx context.Context) []Probe {
+		r.start(diagnosis.RoleSpotify, func(ctx context.Context) []diagnosis.Probe {
 			probes, _ := c.https(ctx, path, px, u, ipv6)
 			return probes
 		})
 	}
 	startDoH := func() {
 		for _, server := range c.cfg.Internet.DoH {
-			r.start(RoleControl, func(ctx context.Context) []Probe { return probeDoH(ctx, path, c.trust, server, c.names) })
+			r.start(diagnosis.RoleControl, func(ctx context.Context) []diagnosis.Probe { return probeDoH(ctx, path, c.trust, server, c.names) })
 		}
 	}
 	rep.Probes = r.wait(startDoH)
@@ -166,6 +175,12 @@ func (c *Checker) Check(ctx context.Context) Report {
 	}
 	rep.Duration = time.Since(start)
 	return rep
+}
+
+// Diagnose runs one check and classifies its report: the check function a monitor.Monitor runs.
+func (c *Checker) Diagnose(ctx context.Context) diagnosis.Result {
+	rep := c.Check(ctx)
+	return diagnosis.NewResult(rep, diagnosis.Classify(rep))
 }
 
 // dnsTimeout is one DNS lookup's share of a check's deadline: room for a few attempts on a
@@ -178,22 +193,22 @@ func dnsTimeout(checkTimeout time.Duration) time.Duration {
 // family the name resolves to; then the follow-ups a failure calls for (the neutral-SNI
 // cross-check, the plain-HTTP page behind a non-TLS answer). It returns the body of the first
 // answer that came over a good certificate.
-func (c *Checker) https(ctx context.Context, path *netPath, px *url.URL, u *url.URL, ipv6 bool) ([]Probe, []byte) {
+func (c *Checker) https(ctx context.Context, path *netPath, px *url.URL, u *url.URL, ipv6 bool) ([]diagnosis.Probe, []byte) {
 	if px != nil {
-		res := fetchHTTPS(ctx, path, c.trust, px, u, "", RoleSpotify)
-		return []Probe{res.probe}, okBody(res)
+		res := fetchHTTPS(ctx, path, c.trust, px, u, "", diagnosis.RoleSpotify)
+		return []diagnosis.Probe{res.probe}, okBody(res)
 	}
-	ips, failed := resolveFor(ctx, path, u.Hostname(), ipv6, Probe{Name: "https " + u.String(), Kind: KindHTTPS, Role: RoleSpotify, Target: u.String()})
+	ips, failed := resolveFor(ctx, path, u.Hostname(), ipv6, diagnosis.Probe{Name: "https " + u.String(), Kind: diagnosis.KindHTTPS, Role: diagnosis.RoleSpotify, Target: u.String()})
 	if failed != nil {
-		return []Probe{*failed}, nil
+		return []diagnosis.Probe{*failed}, nil
 	}
 	results := make([]httpsResult, len(ips))
 	var wg sync.WaitGroup
 	for i, ip := range ips {
-		wg.Go(func() { results[i] = fetchHTTPS(ctx, path, c.trust, nil, u, ip, RoleSpotify) })
+		wg.Go(func() { results[i] = fetchHTTPS(ctx, path, c.trust, nil, u, ip, diagnosis.RoleSpotify) })
 	}
 	wg.Wait()
-	var probes []Probe
+	var probes []diagnosis.Probe
 	var body []byte
 	for _, res := range results {
 		probes = append(probes, res.probe)
@@ -220,7 +235,7 @@ func okBody(res httpsResult) []byte {
 }
 
 // resolveFor resolves host for a probe; on failure it returns the probe, failed at the dns step.
-func resolveFor(ctx context.Context, path *netPath, host string, ipv6 bool, p Probe) ([]string, *Probe) {
+func resolveFor(ctx context.Context, path *netPath, host string, ipv6 bool, p diagnosis.Probe) ([]string, *diagnosis.Probe) {
 	var ips []string
 	timed(&p, func() error {
 		addrs, err := path.lookup(ctx, host)
@@ -247,14 +262,14 @@ const maxAccessPoints = 6
 // connected to from the start, beside apresolve: on a slow, lossy link apresolve and the
 // lookup of the names it gives can take most of the deadline, and an access point reached
 // late, or not tried at all, must not read as a blocked one.
-func (c *Checker) accessPoints(ctx context.Context, path *netPath, px *url.URL, ipv6 bool) []Probe {
+func (c *Checker) accessPoints(ctx context.Context, path *netPath, px *url.URL, ipv6 bool) []diagnosis.Probe {
 	fallbackAPs := chooseAccessPoints(c.cfg.Spotify.FallbackAccessPoints)
-	fallback := make(chan []Probe, 1)
+	fallback := make(chan []diagnosis.Probe, 1)
 	go func() { fallback <- c.connectAccessPoints(ctx, path, px, ipv6, fallbackAPs) }()
 	probes, body := c.https(ctx, path, px, c.apresolve, ipv6)
 	aps := parseAccessPoints(body)
 	for i := range probes {
-		if probes[i].Kind == KindHTTPS {
+		if probes[i].Kind == diagnosis.KindHTTPS {
 			probes[i].Detail.Service = "apresolve"
 			probes[i].Detail.AccessPoints = aps
 		}
@@ -271,16 +286,16 @@ func (c *Checker) accessPoints(ctx context.Context, path *netPath, px *url.URL, 
 
 // connectAccessPoints resolves the access points' names (unless a proxy does) and connects to
 // every address, concurrently.
-func (c *Checker) connectAccessPoints(ctx context.Context, path *netPath, px *url.URL, ipv6 bool, aps []string) []Probe {
+func (c *Checker) connectAccessPoints(ctx context.Context, path *netPath, px *url.URL, ipv6 bool, aps []string) []diagnosis.Probe {
 	resolved := map[string][]string{}
-	var hostProbes []Probe
+	var hostProbes []diagnosis.Probe
 	if px == nil {
 		for _, ap := range aps {
 			host, _, _ := net.SplitHostPort(ap)
 			if _, seen := resolved[host]; seen {
 				continue
 			}
-			ips, failed := resolveFor(ctx, path, host, ipv6, Probe{Name: "tcp access point " + host, Kind: KindTCP, Role: RoleSpotify, Target: host})
+			ips, failed := resolveFor(ctx, path, host, ipv6, diagnosis.Probe{Name: "tcp access point " + host, Kind: diagnosis.KindTCP, Role: diagnosis.RoleSpotify, Target: host})
 			resolved[host] = ips
 			if failed != nil {
 				hostProbes = append(hostProbes, *failed)
@@ -381,7 +396,7 @@ func chooseAccessPoints(aps []string) []string {
 
 // hasIPv6 reports whether the machine has IPv6 connectivity to judge: a global IPv6 address and,
 // where routes are known, an IPv6 default route.
-func hasIPv6(f Facts) bool {
+func hasIPv6(f diagnosis.Facts) bool {
 	global := false
 	for _, ifc := range f.Interfaces {
 		for _, a := range ifc.Global {

@@ -1,4 +1,4 @@
-package monitor_test
+package probe_test
 
 import (
 	"context"
@@ -12,10 +12,11 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/testnet"
 	"github.com/spotwatch/spotwatch/internal/testworld"
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+	"github.com/spotwatch/spotwatch/monitor/probe"
 )
 
-var record = flag.Bool("record", false, "record each scenario's report under testdata/reports as a golden report")
+var record = flag.Bool("record", false, "record each scenario's report under ../diagnosis/testdata/reports as a golden report")
 
 // newWorld starts a loopback Internet for one test.
 func newWorld(t testing.TB) *testworld.World {
@@ -33,12 +34,12 @@ func newWorld(t testing.TB) *testworld.World {
 }
 
 // check runs one real check against the world.
-func check(t testing.TB, w *testworld.World, env map[string]string) monitor.Report {
+func check(t testing.TB, w *testworld.World, env map[string]string) diagnosis.Report {
 	t.Helper()
-	checker, err := monitor.NewChecker(w.Config(), monitor.Options{
+	checker, err := probe.New(w.Config(), probe.Options{
 		SystemRoots: w.SystemRoots(),
 		Getenv:      func(k string) string { return env[k] },
-		Facts:       monitor.FactsSource{PrefsFiles: []string{}},
+		Facts:       probe.FactsSource{PrefsFiles: []string{}},
 		GOOS:        "linux",
 	})
 	if err != nil {
@@ -56,56 +57,56 @@ func TestCheckScenarios(t *testing.T) {
 	tests := []struct {
 		name  string
 		fault func(t *testing.T, w *testworld.World) map[string]string
-		cause monitor.Cause
+		cause diagnosis.Cause
 	}{
-		{"ok", nil, monitor.CauseOK},
+		{"ok", nil, diagnosis.CauseOK},
 		{"degraded: port 4070 blocked", func(t *testing.T, w *testworld.World) map[string]string {
 			mustDo(t, w.StopAccessPoint(4070))
 			return nil
-		}, monitor.CauseDegraded},
+		}, diagnosis.CauseDegraded},
 		{"captive portal", func(t *testing.T, w *testworld.World) map[string]string {
 			w.PointEverything(testworld.HostPortal)
 			mustDo(t, w.StopReferences())
 			return nil
-		}, monitor.CauseCaptivePortal},
+		}, diagnosis.CauseCaptivePortal},
 		{"internet down", func(t *testing.T, w *testworld.World) map[string]string {
 			mustDo(t, w.StopReferences())
 			w.PointSpotify(testworld.HostNothing, true)
 			return nil
-		}, monitor.CauseInternetDown},
+		}, diagnosis.CauseInternetDown},
 		{"dns down", func(t *testing.T, w *testworld.World) map[string]string {
 			w.Zone.SetDefaultMode(testnet.Silent)
 			for _, name := range []string{"apresolve.spotify.com", "api.spotify.com", "spclient.wg.spotify.com", "ap.spotify.com", "ap-gae2.spotify.com", "ap-gew1.spotify.com", "connectivitycheck.gstatic.com", "www.msftconnecttest.com", "captive.apple.com"} {
 				w.Zone.SetMode(name, testnet.Silent)
 			}
 			return nil
-		}, monitor.CauseDNSDown},
+		}, diagnosis.CauseDNSDown},
 		{"hosts file", func(t *testing.T, w *testworld.World) map[string]string {
 			mustDo(t, w.WriteHosts("127.0.0.1 localhost\n# ad blocking\n0.0.0.0 apresolve.spotify.com\n0.0.0.0 api.spotify.com\n"))
 			return nil
-		}, monitor.CauseHostsFile},
+		}, diagnosis.CauseHostsFile},
 		{"proxy refuses Spotify", func(t *testing.T, w *testworld.World) map[string]string {
 			return map[string]string{"HTTPS_PROXY": w.ProxyURL()}
-		}, monitor.CauseProxyBlocked},
+		}, diagnosis.CauseProxyBlocked},
 		{"dns filter: 0.0.0.0 sinkhole", func(t *testing.T, w *testworld.World) map[string]string {
 			w.Zone.SetModeSuffix("spotify.com", testnet.Sinkhole)
 			return nil
-		}, monitor.CauseDNSFiltered},
-		{"dns failure: NXDOMAIN", dnsMode(testnet.NXDomain), monitor.CauseDNSFailure},
-		{"dns failure: NODATA", dnsMode(testnet.NoData), monitor.CauseDNSFailure},
-		{"dns failure: SERVFAIL", dnsMode(testnet.ServFail), monitor.CauseDNSFailure},
-		{"dns failure: REFUSED", dnsMode(testnet.Refused), monitor.CauseDNSFailure},
-		{"dns failure: no answer", dnsMode(testnet.Silent), monitor.CauseDNSFailure},
-		{"block page over HTTPS", point(testworld.HostBlockPage), monitor.CauseBlockPage},
-		{"block page as plain HTTP on 443", point(testworld.HostPlainOnTLS), monitor.CauseBlockPage},
-		{"tls interception by antivirus", point(testworld.HostInterceptor), monitor.CauseTLSIntercepted},
-		{"sni filtering", point(testworld.HostSNIFilter), monitor.CauseSNIFiltered},
+		}, diagnosis.CauseDNSFiltered},
+		{"dns failure: NXDOMAIN", dnsMode(testnet.NXDomain), diagnosis.CauseDNSFailure},
+		{"dns failure: NODATA", dnsMode(testnet.NoData), diagnosis.CauseDNSFailure},
+		{"dns failure: SERVFAIL", dnsMode(testnet.ServFail), diagnosis.CauseDNSFailure},
+		{"dns failure: REFUSED", dnsMode(testnet.Refused), diagnosis.CauseDNSFailure},
+		{"dns failure: no answer", dnsMode(testnet.Silent), diagnosis.CauseDNSFailure},
+		{"block page over HTTPS", point(testworld.HostBlockPage), diagnosis.CauseBlockPage},
+		{"block page as plain HTTP on 443", point(testworld.HostPlainOnTLS), diagnosis.CauseBlockPage},
+		{"tls interception by antivirus", point(testworld.HostInterceptor), diagnosis.CauseTLSIntercepted},
+		{"sni filtering", point(testworld.HostSNIFilter), diagnosis.CauseSNIFiltered},
 		{"firewall reject", func(t *testing.T, w *testworld.World) map[string]string {
 			w.PointSpotify(testworld.HostNothing, true)
 			return nil
-		}, monitor.CauseFirewallReject},
-		{"reset after ClientHello, whatever the name", point(testworld.HostResetAfterHello), monitor.CauseFirewallReject},
-		{"spotify outage: 503", point(testworld.HostUnavailable), monitor.CauseSpotifyOutage},
+		}, diagnosis.CauseFirewallReject},
+		{"reset after ClientHello, whatever the name", point(testworld.HostResetAfterHello), diagnosis.CauseFirewallReject},
+		{"spotify outage: 503", point(testworld.HostUnavailable), diagnosis.CauseSpotifyOutage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,7 +116,7 @@ func TestCheckScenarios(t *testing.T) {
 				env = tt.fault(t, w)
 			}
 			rep := check(t, w, env)
-			d := monitor.Classify(rep)
+			d := diagnosis.Classify(rep)
 			if d.Cause != tt.cause || d.Code != tt.cause.Code() {
 				t.Fatalf("got %d %s, want %d %s\nsummary: %s\nevidence:\n  %s\nprobes:\n%s", d.Code, d.Cause, tt.cause.Code(), tt.cause,
 					d.Summary, strings.Join(d.Evidence, "\n  "), probesText(rep))
@@ -151,7 +152,7 @@ func point(host int) func(*testing.T, *testworld.World) map[string]string {
 	}
 }
 
-func probesText(rep monitor.Report) string {
+func probesText(rep diagnosis.Report) string {
 	var b strings.Builder
 	for _, p := range rep.Probes {
 		data, _ := json.Marshal(p)
@@ -161,9 +162,9 @@ func probesText(rep monitor.Report) string {
 }
 
 // saveReport keeps a real report as a golden input of TestClassifyGoldenReports.
-func saveReport(t *testing.T, cause monitor.Cause, name string, rep monitor.Report) {
+func saveReport(t *testing.T, cause diagnosis.Cause, name string, rep diagnosis.Report) {
 	slug := strings.NewReplacer(" ", "-", ":", "", "/", "-", ".", "").Replace(strings.ToLower(name))
-	path := filepath.Join("testdata", "reports", string(cause)+"-loopback-"+slug+".json")
+	path := filepath.Join("..", "diagnosis", "testdata", "reports", string(cause)+"-loopback-"+slug+".json")
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package monitor_test
+package probe_test
 
 import (
 	"context"
@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/failure"
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+	"github.com/spotwatch/spotwatch/monitor/probe"
 )
 
 // fdChildEnv tells the test binary it is the child of TestCheckOutOfFileDescriptors, and where
@@ -39,7 +40,7 @@ func TestCheckOutOfFileDescriptors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the child's result: %v", err)
 	}
-	var res monitor.Result
+	var res diagnosis.Result
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatalf("parsing the child's result: %v\n%s", err, data)
 	}
@@ -52,8 +53,8 @@ func TestCheckOutOfFileDescriptors(t *testing.T) {
 	if exhausted == 0 {
 		t.Fatalf("no probe failed with %s: the child did not run out of file descriptors\n%s", failure.LocalResourceExhausted, data)
 	}
-	if res.Code == monitor.CodeNoInternet || res.Code == monitor.CodeBlocked || res.Cause != monitor.CauseInternalError {
-		t.Errorf("verdict %d %s (%s), want %d %s\nevidence: %q", res.Code, res.Cause, res.Title, monitor.CodeUnknown, monitor.CauseInternalError, res.Evidence)
+	if res.Code == diagnosis.CodeNoInternet || res.Code == diagnosis.CodeBlocked || res.Cause != diagnosis.CauseInternalError {
+		t.Errorf("verdict %d %s (%s), want %d %s\nevidence: %q", res.Code, res.Cause, res.Title, diagnosis.CodeUnknown, diagnosis.CauseInternalError, res.Evidence)
 	}
 }
 
@@ -61,10 +62,10 @@ func TestCheckOutOfFileDescriptors(t *testing.T) {
 // runs one check, gives the descriptors back and writes the result to out.
 func checkWithoutFileDescriptors(t *testing.T, out string) {
 	w := newWorld(t)
-	checker, err := monitor.NewChecker(w.Config(), monitor.Options{
+	checker, err := probe.New(w.Config(), probe.Options{
 		SystemRoots: w.SystemRoots(),
 		Getenv:      func(string) string { return "" },
-		Facts:       monitor.FactsSource{PrefsFiles: []string{}},
+		Facts:       probe.FactsSource{PrefsFiles: []string{}},
 		GOOS:        "linux",
 	})
 	if err != nil {
@@ -72,12 +73,12 @@ func checkWithoutFileDescriptors(t *testing.T, out string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var res monitor.Result
+	var res diagnosis.Result
 	func() {
 		restore := useUpFileDescriptors(t)
 		defer restore()
 		rep := checker.Check(ctx)
-		res = monitor.NewResult(rep, monitor.Classify(rep))
+		res = diagnosis.NewResult(rep, diagnosis.Classify(rep))
 	}()
 	data, err := json.Marshal(res)
 	if err != nil {

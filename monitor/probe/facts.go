@@ -1,4 +1,4 @@
-package monitor
+package probe
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/spotwatch/spotwatch/internal/safetext"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // FactsSource says where local facts come from. The zero value reads the real machine; tests
@@ -26,7 +27,8 @@ type FactsSource struct {
 	IsSpotify  func(host string) bool // which host names belong to Spotify
 }
 
-// vpnPrefixes are interface-name prefixes of VPN tunnels (DESIGN.md §3).
+// vpnPrefixes are interface-name prefixes of VPN tunnels (a VPN is recognised by
+// the name of the interface carrying the default route).
 var vpnPrefixes = []string{"tun", "tap", "wg", "utun", "ppp", "ipsec", "nordlynx", "tailscale", "zt", "proton", "mullvad", "cscotun", "gpd", "vpn"}
 
 // isVPNInterface reports whether an interface name looks like a VPN tunnel.
@@ -45,8 +47,8 @@ func isVPNInterface(name string) bool {
 // with its password redacted: they are shown to every local user of a system daemon, logged and
 // kept in the history. The proxy URL the probes dial, credentials included, is returned apart
 // (nil when no usable proxy is set).
-func gatherFacts(src FactsSource) (Facts, *url.URL) {
-	var f Facts
+func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
+	var f diagnosis.Facts
 	ifaces, err := upInterfaces()
 	if err != nil {
 		f.Errors = append(f.Errors, err.Error())
@@ -86,20 +88,20 @@ func gatherFacts(src FactsSource) (Facts, *url.URL) {
 	if err != nil {
 		f.Errors = append(f.Errors, err.Error())
 	}
-	dial := px.parsed()
+	dial := parsedProxy(px)
 	if px != nil {
-		f.Proxy = &Proxy{URL: safetext.RedactProxyURL(px.URL), Source: px.Source}
+		f.Proxy = &diagnosis.Proxy{URL: safetext.RedactProxyURL(px.URL), Source: px.Source}
 	}
 	return f, dial
 }
 
 // upInterfaces lists the interfaces that are up, with their global unicast addresses.
-func upInterfaces() ([]Interface, error) {
+func upInterfaces() ([]diagnosis.Interface, error) {
 	ifaces, err := net.Interfaces()
 	if err != nil {
 		return nil, fmt.Errorf("listing network interfaces: %w", err)
 	}
-	var out []Interface
+	var out []diagnosis.Interface
 	for _, ifc := range ifaces {
 		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
 			continue
@@ -108,7 +110,7 @@ func upInterfaces() ([]Interface, error) {
 		if err != nil {
 			continue
 		}
-		it := Interface{Name: ifc.Name, Global: []string{}}
+		it := diagnosis.Interface{Name: ifc.Name, Global: []string{}}
 		for _, a := range addrs {
 			pfx, err := netip.ParsePrefix(a.String())
 			if err != nil {
@@ -136,13 +138,13 @@ func defaultHostsFile() string {
 }
 
 // scanHosts returns the hosts-file lines that map a Spotify name, with their line numbers.
-func scanHosts(path string, isSpotify func(string) bool) ([]HostsEntry, error) {
+func scanHosts(path string, isSpotify func(string) bool) ([]diagnosis.HostsEntry, error) {
 	file, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading hosts file: %w", err)
 	}
 	defer file.Close()
-	var entries []HostsEntry
+	var entries []diagnosis.HostsEntry
 	sc := bufio.NewScanner(file)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for line := 1; sc.Scan(); line++ {
@@ -156,7 +158,7 @@ func scanHosts(path string, isSpotify func(string) bool) ([]HostsEntry, error) {
 		}
 		for _, name := range fields[1:] {
 			if isSpotify(name) {
-				entries = append(entries, HostsEntry{File: path, Line: line, Addr: fields[0], Name: name})
+				entries = append(entries, diagnosis.HostsEntry{File: path, Line: line, Addr: fields[0], Name: name})
 			}
 		}
 	}
@@ -166,7 +168,8 @@ func scanHosts(path string, isSpotify func(string) bool) ([]HostsEntry, error) {
 	return entries, nil
 }
 
-// spotifyPrefsFiles lists where Spotify keeps its prefs file on this OS (DESIGN.md §3).
+// spotifyPrefsFiles lists where Spotify keeps its prefs file on this OS: its proxy setting,
+// if any, is the one the app uses.
 func spotifyPrefsFiles(getenv func(string) string) []string {
 	home, _ := os.UserHomeDir()
 	switch runtime.GOOS {
@@ -188,7 +191,7 @@ func spotifyPrefsFiles(getenv func(string) string) []string {
 
 // findProxy returns the proxy Spotify would use: its own prefs setting first (the app's
 // Settings > Proxy), then the HTTPS_PROXY / ALL_PROXY environment variables.
-func findProxy(getenv func(string) string, prefsFiles []string) (*Proxy, error) {
+func findProxy(getenv func(string) string, prefsFiles []string) (*diagnosis.Proxy, error) {
 	var errs []error
 	for _, path := range prefsFiles {
 		px, err := proxyFromPrefs(path)
@@ -201,7 +204,7 @@ func findProxy(getenv func(string) string, prefsFiles []string) (*Proxy, error) 
 	}
 	for _, name := range []string{"HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"} {
 		if v := getenv(name); v != "" {
-			return &Proxy{URL: normaliseProxyURL(v, "http"), Source: name + " environment variable"}, errors.Join(errs...)
+			return &diagnosis.Proxy{URL: normaliseProxyURL(v, "http"), Source: name + " environment variable"}, errors.Join(errs...)
 		}
 	}
 	return nil, errors.Join(errs...)
@@ -210,7 +213,7 @@ func findProxy(getenv func(string) string, prefsFiles []string) (*Proxy, error) 
 // proxyFromPrefs reads network.proxy.mode and network.proxy.addr from a Spotify prefs file.
 // Modes 0 (auto-detect) and 1 (no proxy) mean Spotify sets no proxy of its own; higher modes
 // with an address "host:port@type" (type http, https, socks4, socks5) mean a manual proxy.
-func proxyFromPrefs(path string) (*Proxy, error) {
+func proxyFromPrefs(path string) (*diagnosis.Proxy, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading Spotify prefs: %w", err)
@@ -237,7 +240,7 @@ func proxyFromPrefs(path string) (*Proxy, error) {
 	if kind == "" {
 		kind = "http"
 	}
-	return &Proxy{URL: normaliseProxyURL(hostPort, kind), Source: "Spotify's proxy setting in " + path}, nil
+	return &diagnosis.Proxy{URL: normaliseProxyURL(hostPort, kind), Source: "Spotify's proxy setting in " + path}, nil
 }
 
 // normaliseProxyURL turns "host:port" or a URL into a URL string with a scheme.
@@ -248,8 +251,8 @@ func normaliseProxyURL(v, defaultScheme string) string {
 	return defaultScheme + "://" + v
 }
 
-// proxyURL parses a Proxy's URL, nil when there is no usable proxy.
-func (p *Proxy) parsed() *url.URL {
+// parsedProxy parses a Proxy's URL, nil when there is no usable proxy.
+func parsedProxy(p *diagnosis.Proxy) *url.URL {
 	if p == nil {
 		return nil
 	}

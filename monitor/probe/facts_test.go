@@ -1,4 +1,4 @@
-package monitor
+package probe
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 func isSpotifyForTest(host string) bool {
@@ -38,7 +40,7 @@ func TestScanHosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []HostsEntry{
+	want := []diagnosis.HostsEntry{
 		{File: path, Line: 4, Addr: "0.0.0.0", Name: "apresolve.spotify.com"},
 		{File: path, Line: 6, Addr: "127.0.0.1", Name: "api.SPOTIFY.com."},
 		{File: path, Line: 7, Addr: "10.0.0.5", Name: "i.scdn.co"},

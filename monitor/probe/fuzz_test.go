@@ -1,4 +1,4 @@
-package monitor
+package probe
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // evilText is the terminal-escape attack: a title change, a screen clear and a fake red line.
@@ -68,7 +69,7 @@ func FuzzReadAnswer(f *testing.F) {
 		if size > headerCap {
 			t.Fatalf("%d bytes of headers, over headerCap", size)
 		}
-		if bp := matchBlockPage(resp.Header, body); bp != "" && !slices.Contains(filters, bp) {
+		if bp := diagnosis.MatchBlockPage(resp.Header, body); bp != "" && !slices.Contains(filters, bp) {
 			t.Fatalf("block page %q is no known filter", bp)
 		}
 	})
@@ -86,18 +87,14 @@ func FuzzMatchBlockPage(f *testing.F) {
 		h := http.Header{}
 		h.Set("Location", location)
 		h.Set("Blocked-By", blockedBy)
-		if bp := matchBlockPage(h, []byte(body)); bp != "" && !slices.Contains(filters, bp) {
+		if bp := diagnosis.MatchBlockPage(h, []byte(body)); bp != "" && !slices.Contains(filters, bp) {
 			t.Fatalf("block page %q is no known filter", bp)
 		}
 	})
 }
 
 func knownFilters() []string {
-	var out []string
-	for _, bp := range blockPages {
-		out = append(out, bp.filter)
-	}
-	return out
+	return diagnosis.BlockPageFilters()
 }
 
 // FuzzParseAccessPoints feeds arbitrary bodies to the apresolve parser: what it returns goes
@@ -163,7 +160,7 @@ func FuzzReadDNSAnswer(f *testing.F) {
 		if m.Unpack(wire) != nil {
 			return
 		}
-		var p Probe
+		var p diagnosis.Probe
 		err := readDNSAnswer(&p, "api.spotify.com", m)
 		if len(p.Detail.Addrs) > len(m.Answer) {
 			t.Fatalf("%d addresses from %d answer records", len(p.Detail.Addrs), len(m.Answer))

@@ -1,4 +1,4 @@
-package monitor
+package probe
 
 import (
 	"bufio"
@@ -20,6 +20,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/failure"
 	"github.com/spotwatch/spotwatch/internal/testnet"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // hugeAnswer is how much a hostile server below tries to send: the 128 MB header that once
@@ -150,7 +151,7 @@ func TestHTTPSProbeBoundsTheAnswer(t *testing.T) {
 			defer cancel()
 			var res httpsResult
 			alloc := allocatedDuring(func() {
-				res = fetchHTTPS(ctx, newNetPath("", time.Second, nil, false), tr, nil, u, "127.0.0.1", RoleSpotify)
+				res = fetchHTTPS(ctx, newNetPath("", time.Second, nil, false), tr, nil, u, "127.0.0.1", diagnosis.RoleSpotify)
 			})
 			p := res.probe
 			if p.OK || p.Failure != failure.ResponseTooLarge || p.Detail.Step != "http" {
@@ -194,7 +195,7 @@ func TestProxyConnectBoundsTheAnswer(t *testing.T) {
 			defer cancel()
 			var res httpsResult
 			alloc := allocatedDuring(func() {
-				res = fetchHTTPS(ctx, newNetPath("", time.Second, nil, false), trust{}, px, u, "", RoleSpotify)
+				res = fetchHTTPS(ctx, newNetPath("", time.Second, nil, false), trust{}, px, u, "", diagnosis.RoleSpotify)
 			})
 			p := res.probe
 			if p.OK || p.Failure != tt.failure || p.Detail.Step != "proxy" {
@@ -279,7 +280,7 @@ func TestDoHAndPortalProbesBoundTheAnswer(t *testing.T) {
 			srv := startHostile(t, &tls.Config{Certificates: []tls.Certificate{cert}}, tt.head, tt.filler)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			var probes []Probe
+			var probes []diagnosis.Probe
 			alloc := allocatedDuring(func() {
 				probes = probeDoH(ctx, newNetPath("", time.Second, nil, false), trust{system: ca.Pool()}, "https://"+srv.addr()+"/dns-query", []string{"api.spotify.com"})
 			})
@@ -300,7 +301,7 @@ func TestDoHAndPortalProbesBoundTheAnswer(t *testing.T) {
 			path := newNetPath("", time.Second, nil, false)
 			client := httpClient(path, envProxyFunc(func(string) string { return "" }))
 			ref := config.HTTPReference{URL: "http://" + srv.addr() + "/hotspot-detect.html", Status: 200, Body: "Success"}
-			var p Probe
+			var p diagnosis.Probe
 			alloc := allocatedDuring(func() { p = probePortalReference(ctx, client, ref, path.pace) })
 			if p.OK || p.Failure != failure.ResponseTooLarge {
 				t.Errorf("probe: ok=%v failure=%q, want %q", p.OK, p.Failure, failure.ResponseTooLarge)

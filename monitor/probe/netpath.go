@@ -1,4 +1,4 @@
-package monitor
+package probe
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/failure"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"golang.org/x/net/proxy"
 )
 
@@ -78,7 +79,7 @@ const dnsAttempt = time.Second
 // newNetPath returns a netPath whose "system" resolver is the OS's, or the DNS server at
 // dnsServer (host:port) when it is set, with the hosts-file entries answered first. Names are
 // resolved to IPv6 addresses too only when the machine has IPv6 (ipv6).
-func newNetPath(dnsServer string, dnsTimeout time.Duration, hosts []HostsEntry, ipv6 bool) *netPath {
+func newNetPath(dnsServer string, dnsTimeout time.Duration, hosts []diagnosis.HostsEntry, ipv6 bool) *netPath {
 	p := &netPath{resolver: net.DefaultResolver, dnsTimeout: dnsTimeout, ipv6: ipv6, dialer: net.Dialer{KeepAlive: -1},
 		hosts: map[string][]netip.Addr{}, lookups: map[string]*lookupCall{}, pace: newPace(0)}
 	for _, h := range hosts {

@@ -1,4 +1,4 @@
-package monitor
+package probe
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // The adaptive connect budget (issue 9). Probes start together. The first internet references to
@@ -103,10 +105,10 @@ func (p *pace) opens() (all, accessPoints int) {
 }
 
 // mayCut reports whether the check may end when the budget runs out, given the probes so far.
-func (p *pace) mayCut(probes []Probe) bool {
+func (p *pace) mayCut(probes []diagnosis.Probe) bool {
 	opened, apOpened := p.opens()
-	e := newEvidence(probes)
-	return opened == 0 || (apOpened > 0 && e.httpsWorking() >= p.https && e.httpsWorks()) || e.portalSeen()
+	e := diagnosis.Assess(probes)
+	return opened == 0 || (apOpened > 0 && e.HTTPSWorking >= p.https && e.HTTPSWorks) || e.PortalSeen
 }
 
 // budget returns the connect budget, once the link's RTT is known.

@@ -1,20 +1,22 @@
-package monitor
+package probe
 
 import (
 	"errors"
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/failure"
+	"github.com/spotwatch/spotwatch/internal/version"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // userAgent is what spotwatch's HTTP probes say they are.
-func userAgent() string { return "spotwatch/" + Version }
+func userAgent() string { return "spotwatch/" + version.Version }
 
 // bodyCap bounds how much of any HTTP body a probe reads.
 const bodyCap = 64 << 10
 
 // timed runs one probe step, recording its duration, outcome, failure string and failing step.
-func timed(p *Probe, step func() error) {
+func timed(p *diagnosis.Probe, step func() error) {
 	start := time.Now()
 	err := step()
 	p.MS = time.Since(start).Milliseconds()

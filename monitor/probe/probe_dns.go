@@ -1,4 +1,4 @@
-package monitor
+package probe
 
 import (
 	"context"
@@ -11,12 +11,13 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/spotwatch/spotwatch/internal/failure"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // probeSystemDNS resolves name through the system resolver, as Spotify itself does. An answer
 // that is all bogons (0.0.0.0, private or loopback addresses) is the mark of a DNS filter.
-func probeSystemDNS(ctx context.Context, path *netPath, name string, role Role) Probe {
-	p := Probe{Name: "dns " + name + " (system)", Kind: KindDNS, Role: role, Target: name, Detail: Detail{Resolver: "system"}}
+func probeSystemDNS(ctx context.Context, path *netPath, name string, role diagnosis.Role) diagnosis.Probe {
+	p := diagnosis.Probe{Name: "dns " + name + " (system)", Kind: diagnosis.KindDNS, Role: role, Target: name, Detail: diagnosis.Detail{Resolver: "system"}}
 	timed(&p, func() error {
 		addrs, err := path.lookup(ctx, name)
 		if err != nil {
@@ -30,7 +31,7 @@ func probeSystemDNS(ctx context.Context, path *netPath, name string, role Role) 
 // judgeAnswer records a DNS answer. An answer of only 0.0.0.0 or :: is a sinkhole beyond doubt
 // (dns_bogon). Private or reserved addresses are only marked: they are a filter's sinkhole when a
 // public resolver gives public addresses for the name, but the truth on an intranet or a lab.
-func judgeAnswer(p *Probe, name string, addrs []netip.Addr) error {
+func judgeAnswer(p *diagnosis.Probe, name string, addrs []netip.Addr) error {
 	p.Detail.Addrs = addrStrings(addrs)
 	if allUnspecified(addrs) {
 		return fmt.Errorf("%s resolves to %s: %w", name, strings.Join(p.Detail.Addrs, ", "), errBogon)
@@ -41,8 +42,8 @@ func judgeAnswer(p *Probe, name string, addrs []netip.Addr) error {
 
 // probeDirectDNS sends an A query for name straight to server (ip:port) to read the real RCODE,
 // which Go's resolver hides (NXDOMAIN and NODATA both read "no such host").
-func probeDirectDNS(ctx context.Context, server, name string, timeout time.Duration) Probe {
-	p := Probe{Name: "dns " + name + " (" + server + ")", Kind: KindDNS, Role: RoleSpotify, Target: name, Detail: Detail{Resolver: server}}
+func probeDirectDNS(ctx context.Context, server, name string, timeout time.Duration) diagnosis.Probe {
+	p := diagnosis.Probe{Name: "dns " + name + " (" + server + ")", Kind: diagnosis.KindDNS, Role: diagnosis.RoleSpotify, Target: name, Detail: diagnosis.Detail{Resolver: server}}
 	timed(&p, func() error {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -78,7 +79,7 @@ func exchange(ctx context.Context, msg *dns.Msg, server string) (*dns.Msg, error
 }
 
 // readDNSAnswer fills a probe from a DNS response and returns the failure it shows, if any.
-func readDNSAnswer(p *Probe, name string, resp *dns.Msg) error {
+func readDNSAnswer(p *diagnosis.Probe, name string, resp *dns.Msg) error {
 	p.Detail.RCode = dns.RcodeToString[resp.Rcode]
 	if f := failure.FromRCode(resp.Rcode); f != "" {
 		return rcodeError{name: name, rcode: p.Detail.RCode, failure: f}

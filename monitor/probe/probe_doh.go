@@ -1,4 +1,4 @@
-package monitor
+package probe
 
 import (
 	"bytes"
@@ -12,11 +12,12 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/spotwatch/spotwatch/internal/failure"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // probeDoH asks a public DNS-over-HTTPS resolver (RFC 8484, reached by IP) for each name: the
 // control for what the system resolver says about Spotify. The queries share one TLS session.
-func probeDoH(ctx context.Context, path *netPath, tr trust, server string, names []string) []Probe {
+func probeDoH(ctx context.Context, path *netPath, tr trust, server string, names []string) []diagnosis.Probe {
 	transport := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return path.dial(ctx, addr)
@@ -28,9 +29,9 @@ func probeDoH(ctx context.Context, path *netPath, tr trust, server string, names
 	}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	var probes []Probe
+	var probes []diagnosis.Probe
 	for _, name := range names {
-		p := Probe{Name: "doh " + name + " (" + server + ")", Kind: KindDoH, Role: RoleControl, Target: name, Detail: Detail{Resolver: server}}
+		p := diagnosis.Probe{Name: "doh " + name + " (" + server + ")", Kind: diagnosis.KindDoH, Role: diagnosis.RoleControl, Target: name, Detail: diagnosis.Detail{Resolver: server}}
 		timed(&p, func() error { return dohQuery(ctx, client, server, name, &p) })
 		probes = append(probes, p)
 		if !p.OK && p.Detail.RCode == "" {
@@ -40,7 +41,7 @@ func probeDoH(ctx context.Context, path *netPath, tr trust, server string, names
 	return probes
 }
 
-func dohQuery(ctx context.Context, client *http.Client, server, name string, p *Probe) error {
+func dohQuery(ctx context.Context, client *http.Client, server, name string, p *diagnosis.Probe) error {
 	msg := new(dns.Msg)
 	msg.SetQuestion(dns.Fqdn(name), dns.TypeA)
 	msg.Id = 0 // RFC 8484 §4.1: cache-friendly

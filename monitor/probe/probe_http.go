@@ -1,4 +1,4 @@
-package monitor
+package probe
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/failure"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // httpClient returns a client for one check: dials through the check's resolver, follows no
@@ -101,8 +102,8 @@ func exemptFromProxy(host, noProxy string) bool {
 
 // probePortalReference fetches a plain-HTTP connectivity reference (generate_204 and the like).
 // An answer other than the expected one, from a server that did answer, is a captive portal's.
-func probePortalReference(ctx context.Context, client *http.Client, ref config.HTTPReference, pc *pace) Probe {
-	p := Probe{Name: "http " + ref.URL, Kind: KindHTTP, Role: RoleReference, Target: ref.URL}
+func probePortalReference(ctx context.Context, client *http.Client, ref config.HTTPReference, pc *pace) diagnosis.Probe {
+	p := diagnosis.Probe{Name: "http " + ref.URL, Kind: diagnosis.KindHTTP, Role: diagnosis.RoleReference, Target: ref.URL}
 	timed(&p, func() error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ref.URL, nil)
 		if err != nil {

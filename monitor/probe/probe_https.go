@@ -1,4 +1,4 @@
-package monitor
+package probe
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/failure"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // neutralSNI is the server name of the SNI cross-check: a name no filter blocks.
@@ -32,7 +33,7 @@ type trust struct {
 
 // httpsResult is what one HTTPS fetch saw; body is kept for callers that parse it (apresolve).
 type httpsResult struct {
-	probe Probe
+	probe diagnosis.Probe
 	body  []byte
 }
 
@@ -40,12 +41,12 @@ type httpsResult struct {
 // empty), judges the certificate against both root pools, then sends one GET with no redirects
 // and reads a capped body. It reads the answer even over a certificate it does not trust, so a
 // block page behind an interception certificate can be recognised; nothing secret is sent.
-func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *url.URL, ip string, role Role) httpsResult {
+func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *url.URL, ip string, role diagnosis.Role) httpsResult {
 	host, port := u.Hostname(), u.Port()
 	if port == "" {
 		port = "443"
 	}
-	p := Probe{Name: "https " + u.String(), Kind: KindHTTPS, Role: role, Target: u.String(), Detail: Detail{SNI: host}}
+	p := diagnosis.Probe{Name: "https " + u.String(), Kind: diagnosis.KindHTTPS, Role: role, Target: u.String(), Detail: diagnosis.Detail{SNI: host}}
 	var body []byte
 	timed(&p, func() error {
 		var conn net.Conn
@@ -75,7 +76,7 @@ func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *ur
 		}
 		if resp != nil {
 			p.Detail.Status, p.Detail.Location = resp.StatusCode, resp.Header.Get("Location")
-			p.Detail.BlockPage = matchBlockPage(resp.Header, body)
+			p.Detail.BlockPage = diagnosis.MatchBlockPage(resp.Header, body)
 		}
 		switch {
 		case p.Detail.BlockPage != "":
@@ -93,7 +94,7 @@ func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *ur
 // inspectChain records who issued the presented chain and whether it verifies for host against
 // the system store and against the public roots. A chain trusted only by the system store, or
 // issued by a known inspection product, is interception.
-func inspectChain(d *Detail, tr trust, host string, chain []*x509.Certificate) error {
+func inspectChain(d *diagnosis.Detail, tr trust, host string, chain []*x509.Certificate) error {
 	if len(chain) == 0 {
 		return errors.New("the server presented no certificate")
 	}
@@ -105,7 +106,7 @@ func inspectChain(d *Detail, tr trust, host string, chain []*x509.Certificate) e
 	for _, c := range chain {
 		d.Chain = append(d.Chain, c.Subject.String())
 	}
-	d.Interceptor = matchInterceptor(chain)
+	d.Interceptor = diagnosis.MatchInterceptor(chain)
 	intermediates := x509.NewCertPool()
 	for _, c := range chain[1:] {
 		intermediates.AddCert(c)
@@ -146,9 +147,9 @@ func get(conn net.Conn, u *url.URL) (*http.Response, []byte, error) {
 
 // probeNeutralSNI is the SNI cross-check: a TLS handshake with the same address but a neutral
 // server name. If it succeeds where Spotify's name was reset or ignored, a filter reads the SNI.
-func probeNeutralSNI(ctx context.Context, path *netPath, addr string) Probe {
-	p := Probe{Name: "tls " + addr + " with neutral SNI " + neutralSNI, Kind: KindTLS, Role: RoleControl, Target: addr,
-		Detail: Detail{Addr: addr, SNI: neutralSNI, Family: familyOfHostPort(addr)}}
+func probeNeutralSNI(ctx context.Context, path *netPath, addr string) diagnosis.Probe {
+	p := diagnosis.Probe{Name: "tls " + addr + " with neutral SNI " + neutralSNI, Kind: diagnosis.KindTLS, Role: diagnosis.RoleControl, Target: addr,
+		Detail: diagnosis.Detail{Addr: addr, SNI: neutralSNI, Family: familyOfHostPort(addr)}}
 	timed(&p, func() error {
 		conn, err := path.dial(ctx, addr)
 		if err != nil {
@@ -166,8 +167,8 @@ func probeNeutralSNI(ctx context.Context, path *netPath, addr string) Probe {
 
 // probePlainOnTLSPort fetches the page a non-TLS answer on a TLS port serves (a transparent
 // proxy or a block page), so its filter can be named.
-func probePlainOnTLSPort(ctx context.Context, path *netPath, addr string, u *url.URL) Probe {
-	p := Probe{Name: "http " + addr + " (plain answer on the TLS port)", Kind: KindHTTP, Role: RoleControl, Target: addr, Detail: Detail{Addr: addr}}
+func probePlainOnTLSPort(ctx context.Context, path *netPath, addr string, u *url.URL) diagnosis.Probe {
+	p := diagnosis.Probe{Name: "http " + addr + " (plain answer on the TLS port)", Kind: diagnosis.KindHTTP, Role: diagnosis.RoleControl, Target: addr, Detail: diagnosis.Detail{Addr: addr}}
 	timed(&p, func() error {
 		conn, err := path.dial(ctx, addr)
 		if err != nil {
@@ -183,7 +184,7 @@ func probePlainOnTLSPort(ctx context.Context, path *netPath, addr string, u *url
 			return atStep("http", cutShort(ctx, err))
 		}
 		p.Detail.Status, p.Detail.Location = resp.StatusCode, resp.Header.Get("Location")
-		p.Detail.BlockPage = matchBlockPage(resp.Header, body)
+		p.Detail.BlockPage = diagnosis.MatchBlockPage(resp.Header, body)
 		if p.Detail.BlockPage != "" {
 			return &failure.UnexpectedBodyError{Want: "TLS"}
 		}

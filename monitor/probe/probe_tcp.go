@@ -1,14 +1,16 @@
-package monitor
+package probe
 
 import (
 	"context"
 	"net"
 	"net/url"
+
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // probeTCP connects to addr (ip:port) and closes at once: the IP-literal internet references.
-func probeTCP(ctx context.Context, path *netPath, addr string, role Role) Probe {
-	p := Probe{Name: "tcp " + addr, Kind: KindTCP, Role: role, Target: addr, Detail: Detail{Addr: addr, Family: familyOfHostPort(addr)}}
+func probeTCP(ctx context.Context, path *netPath, addr string, role diagnosis.Role) diagnosis.Probe {
+	p := diagnosis.Probe{Name: "tcp " + addr, Kind: diagnosis.KindTCP, Role: role, Target: addr, Detail: diagnosis.Detail{Addr: addr, Family: familyOfHostPort(addr)}}
 	timed(&p, func() error {
 		conn, err := path.dialReference(ctx, addr)
 		if err != nil {
@@ -22,8 +24,8 @@ func probeTCP(ctx context.Context, path *netPath, addr string, role Role) Probe 
 // probeAccessPoint connects to one Spotify access point the way the app does: raw TCP (never
 // TLS, even on 443), through Spotify's proxy when one is set. ip is the address to dial, or
 // empty to let the proxy resolve the name.
-func probeAccessPoint(ctx context.Context, path *netPath, px *url.URL, hostPort, ip string) Probe {
-	p := Probe{Name: "tcp access point " + hostPort, Kind: KindTCP, Role: RoleSpotify, Target: hostPort}
+func probeAccessPoint(ctx context.Context, path *netPath, px *url.URL, hostPort, ip string) diagnosis.Probe {
+	p := diagnosis.Probe{Name: "tcp access point " + hostPort, Kind: diagnosis.KindTCP, Role: diagnosis.RoleSpotify, Target: hostPort}
 	timed(&p, func() error {
 		var conn net.Conn
 		var err error

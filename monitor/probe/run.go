@@ -1,4 +1,4 @@
-package monitor
+package probe
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/failure"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // run coordinates the concurrent probe tasks of one check and ends it as soon as the evidence
@@ -18,13 +19,13 @@ type run struct {
 	pace    *pace
 	log     *slog.Logger
 	done    chan taskDone
-	pending map[Role]int
+	pending map[diagnosis.Role]int
 	started int
 }
 
 type taskDone struct {
-	role   Role
-	probes []Probe
+	role   diagnosis.Role
+	probes []diagnosis.Probe
 }
 
 // maxTasks bounds the tasks of one check; the results channel is that big so a finished task
@@ -36,12 +37,12 @@ const unwindGrace = 500 * time.Millisecond
 
 func newRun(ctx context.Context, pc *pace, log *slog.Logger) *run {
 	ctx, cancel := context.WithCancelCause(ctx)
-	return &run{ctx: ctx, cancel: cancel, pace: pc, log: log, done: make(chan taskDone, maxTasks), pending: map[Role]int{}}
+	return &run{ctx: ctx, cancel: cancel, pace: pc, log: log, done: make(chan taskDone, maxTasks), pending: map[diagnosis.Role]int{}}
 }
 
 // start runs task in its own goroutine. A task that panics becomes a failed probe: one broken
 // probe never takes the check (or the daemon) down.
-func (r *run) start(role Role, task func(context.Context) []Probe) {
+func (r *run) start(role diagnosis.Role, task func(context.Context) []diagnosis.Probe) {
 	if r.started == maxTasks {
 		r.log.Error("too many probe tasks in one check; dropping one", "role", role)
 		return
@@ -49,11 +50,11 @@ func (r *run) start(role Role, task func(context.Context) []Probe) {
 	r.started++
 	r.pending[role]++
 	go func() {
-		var probes []Probe
+		var probes []diagnosis.Probe
 		defer func() {
 			if v := recover(); v != nil {
 				r.log.Error("probe panicked", "role", role, "panic", v, "stack", string(debug.Stack()))
-				probes = append(probes, Probe{Name: "internal error", Kind: "internal", Role: role, Failure: fmt.Sprintf("unknown_failure: panic: %v", v)})
+				probes = append(probes, diagnosis.Probe{Name: "internal error", Kind: "internal", Role: role, Failure: fmt.Sprintf("unknown_failure: panic: %v", v)})
 			}
 			r.done <- taskDone{role: role, probes: probes}
 		}()
@@ -64,15 +65,15 @@ func (r *run) start(role Role, task func(context.Context) []Probe) {
 // wait collects results until the evidence decides or every task is done, then cancels the
 // rest. startControl is called once, the first time a Spotify DNS answer looks wrong, to start
 // the control lookups that tell a local DNS problem from a global one.
-func (r *run) wait(startControl func()) []Probe {
+func (r *run) wait(startControl func()) []diagnosis.Probe {
 	defer r.cancel(nil)
-	var probes []Probe
+	var probes []diagnosis.Probe
 	controlStarted := false
 	deadline := r.ctx.Done()
 	var grace <-chan time.Time
 	var budget *time.Timer
 	var budgetC <-chan time.Time
-	for r.pending[RoleSpotify]+r.pending[RoleReference]+r.pending[RoleControl] > 0 {
+	for r.pending[diagnosis.RoleSpotify]+r.pending[diagnosis.RoleReference]+r.pending[diagnosis.RoleControl] > 0 {
 		var paceChanged <-chan struct{}
 		if budget == nil {
 			if at, ok, changed := r.pace.deadline(); ok {
@@ -118,7 +119,7 @@ func (r *run) wait(startControl func()) []Probe {
 
 // finished drops the probes that were cut short because the verdict no longer needed them:
 // they measured nothing.
-func finished(probes []Probe) []Probe {
+func finished(probes []diagnosis.Probe) []diagnosis.Probe {
 	out := probes[:0]
 	for _, p := range probes {
 		if p.Failure != failure.Interrupted {
@@ -131,28 +132,28 @@ func finished(probes []Probe) []Probe {
 // decided reports whether the pending probes can no longer change the verdict: every Spotify
 // probe is in, and either Spotify works (nothing else matters) or the controls are in and the
 // references have settled whether the internet is up.
-func decided(probes []Probe, pending map[Role]int) bool {
-	if pending[RoleSpotify] > 0 {
+func decided(probes []diagnosis.Probe, pending map[diagnosis.Role]int) bool {
+	if pending[diagnosis.RoleSpotify] > 0 {
 		return false
 	}
-	e := newEvidence(probes)
-	if e.spotifyWorks() {
+	e := diagnosis.Assess(probes)
+	if e.SpotifyWorks {
 		return true
 	}
-	if pending[RoleControl] > 0 {
+	if pending[diagnosis.RoleControl] > 0 {
 		return false
 	}
 	// When Spotify's names fail, whether other names resolve (the HTTP references) tells a DNS
 	// outage from a Spotify-only DNS problem: wait for every reference then.
 	if spotifyDNSFailed(probes) {
-		return pending[RoleReference] == 0
+		return pending[diagnosis.RoleReference] == 0
 	}
-	return e.referencesUp() >= 2 || pending[RoleReference] == 0
+	return e.ReferencesUp >= 2 || pending[diagnosis.RoleReference] == 0
 }
 
-func spotifyDNSFailed(probes []Probe) bool {
+func spotifyDNSFailed(probes []diagnosis.Probe) bool {
 	for _, p := range probes {
-		if p.Role == RoleSpotify && (p.Kind == KindDNS || p.Detail.Step == "dns") && (!p.OK || p.Detail.Bogon) {
+		if p.Role == diagnosis.RoleSpotify && (p.Kind == diagnosis.KindDNS || p.Detail.Step == "dns") && (!p.OK || p.Detail.Bogon) {
 			return true
 		}
 	}

@@ -1,4 +1,4 @@
-package monitor_test
+package probe_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/testnet"
 	"github.com/spotwatch/spotwatch/internal/testworld"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/probe"
 )
 
 // soakFaults are faults that can be switched on and off in an instant in the loopback world.
@@ -46,12 +47,12 @@ type soakFigures struct {
 // faults switch at random, and measures what the process holds before and after.
 func soak(t testing.TB, n int) soakFigures {
 	w := newWorld(t)
-	checker, err := monitor.NewChecker(w.Config(), monitor.Options{SystemRoots: w.SystemRoots(), Getenv: func(string) string { return "" }, Facts: monitor.FactsSource{PrefsFiles: []string{}}})
+	checker, err := probe.New(w.Config(), probe.Options{SystemRoots: w.SystemRoots(), Getenv: func(string) string { return "" }, Facts: probe.FactsSource{PrefsFiles: []string{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := monitor.Settings{Interval: time.Millisecond, FailingInterval: time.Millisecond, Confirm: time.Millisecond, Timeout: 5 * time.Second, Fail: 2, Recover: 1}
-	m := monitor.NewMonitor(s, monitor.CheckFor(checker), monitor.MonitorOptions{})
+	m := monitor.New(s, checker.Diagnose, monitor.Options{})
 	events, unsubscribe := m.Subscribe()
 	defer unsubscribe()
 	<-events // the initial state
@@ -98,10 +99,10 @@ func soak(t testing.TB, n int) soakFigures {
 
 // quiescentFigures pauses the monitor's schedule, lets the check in flight finish, measures,
 // and resumes: figures taken mid-check would count that check's sockets as leaks.
-func quiescentFigures(m *monitor.Monitor, s monitor.Settings, checker *monitor.Checker, events <-chan monitor.Event) (int, int, uint64) {
+func quiescentFigures(m *monitor.Monitor, s monitor.Settings, checker *probe.Checker, events <-chan monitor.Event) (int, int, uint64) {
 	idle := s
 	idle.Interval, idle.FailingInterval, idle.Confirm = time.Hour, time.Hour, time.Hour
-	m.Reload(idle, monitor.CheckFor(checker))
+	m.Reload(idle, checker.Diagnose)
 	for quiet := false; !quiet; {
 		select {
 		case <-events:
@@ -110,7 +111,7 @@ func quiescentFigures(m *monitor.Monitor, s monitor.Settings, checker *monitor.C
 		}
 	}
 	g, fds, heap := processFigures()
-	m.Reload(s, monitor.CheckFor(checker))
+	m.Reload(s, checker.Diagnose)
 	m.CheckNow()
 	return g, fds, heap
 }

