@@ -234,7 +234,7 @@ func proxyBlocked(rep Report, e evidence) (Findings, []Probe, bool) {
 		return Findings{}, nil, false
 	}
 	viaProxy := e.where(e.spotify, func(p Probe) bool { return p.Detail.Via != "" })
-	refused := e.where(viaProxy, func(p Probe) bool { return !p.OK && p.Detail.Step == "proxy" })
+	refused := e.where(viaProxy, func(p Probe) bool { return !p.OK && p.Detail.Step == failure.StepProxy })
 	if len(refused) == 0 || anyOK(viaProxy) {
 		return Findings{}, nil, false
 	}
@@ -286,7 +286,7 @@ func dnsFailure(_ Report, e evidence) (Findings, []Probe, bool) {
 		return Findings{}, nil, false
 	}
 	otherNamesResolve := e.nameReferencesUp() > 0 || anyOK(e.where(e.refs, func(p Probe) bool {
-		return p.Kind == KindHTTP && p.Detail.Step != "dns" && p.Detail.Status != 0
+		return p.Kind == KindHTTP && p.Detail.Step != failure.StepDNS && p.Detail.Status != 0
 	}))
 	names := targets(failed)
 	controls := publicAnswers(e, names)
@@ -337,7 +337,7 @@ func vpnBlocked(rep Report, e evidence) (Findings, []Probe, bool) {
 		return Findings{}, nil, false
 	}
 	failed := e.where(e.spotify, func(p Probe) bool {
-		return !p.OK && (p.Detail.Step == "connect" || p.Detail.Step == "tls")
+		return !p.OK && (p.Detail.Step == failure.StepConnect || p.Detail.Step == failure.StepTLS)
 	})
 	if len(failed) == 0 {
 		return Findings{}, nil, false
@@ -355,7 +355,7 @@ func sniFiltered(_ Report, e evidence) (Findings, []Probe, bool) {
 	var killed []Probe
 	for _, p := range e.spotifyHTTPS() {
 		for _, n := range neutralOK {
-			if p.Detail.Step == "tls" && p.Detail.Addr == n.Detail.Addr {
+			if p.Detail.Step == failure.StepTLS && p.Detail.Addr == n.Detail.Addr {
 				killed = append(killed, p)
 			}
 		}
@@ -375,7 +375,7 @@ func firewallReject(_ Report, e evidence) (Findings, []Probe, bool) {
 		if p.OK || !slices.Contains(rejectFailures, p.Failure) {
 			return false
 		}
-		return p.Detail.Step == "connect" || (p.Detail.Step == "tls" && p.Failure == failure.ConnectionReset)
+		return p.Detail.Step == failure.StepConnect || (p.Detail.Step == failure.StepTLS && p.Failure == failure.ConnectionReset)
 	})
 	if len(rejected) == 0 {
 		return Findings{}, nil, false
@@ -386,7 +386,7 @@ func firewallReject(_ Report, e evidence) (Findings, []Probe, bool) {
 // firewallDrop: every connection to Spotify times out while the references connect.
 func firewallDrop(_ Report, e evidence) (Findings, []Probe, bool) {
 	connects := e.where(e.spotify, func(p Probe) bool {
-		return (p.Kind == KindTCP || p.Kind == KindHTTPS) && p.Detail.Step != "dns"
+		return (p.Kind == KindTCP || p.Kind == KindHTTPS) && p.Detail.Step != failure.StepDNS
 	})
 	timedOut := e.where(connects, func(p Probe) bool { return !p.OK && failure.IsTimeout(p.Failure) })
 	if len(timedOut) == 0 || anyOK(e.accessPoints()) {
@@ -399,7 +399,7 @@ func firewallDrop(_ Report, e evidence) (Findings, []Probe, bool) {
 // interference (connections open, certificates are Spotify's own).
 func spotifyOutage(_ Report, e evidence) (Findings, []Probe, bool) {
 	troubled := e.where(e.spotifyHTTPS(), func(p Probe) bool {
-		return strings.HasPrefix(p.Failure, "http_status_5") || (p.Failure == failure.EOFError && p.Detail.Step == "http")
+		return strings.HasPrefix(p.Failure, failure.HTTPStatusPrefix+"5") || (p.Failure == failure.EOFError && p.Detail.Step == failure.StepHTTP)
 	})
 	if len(troubled) == 0 {
 		return Findings{}, nil, false

@@ -32,7 +32,7 @@ func newEvidence(probes []Probe) evidence {
 
 // accessPoints are the TCP probes of Spotify's access points that got as far as connecting.
 func (e evidence) accessPoints() []Probe {
-	return e.where(e.spotify, func(p Probe) bool { return p.Kind == KindTCP && p.Detail.Step != "dns" })
+	return e.where(e.spotify, func(p Probe) bool { return p.Kind == KindTCP && p.Detail.Step != failure.StepDNS })
 }
 
 // spotifyHTTPS are the HTTPS probes of Spotify's endpoints (apresolve included).
@@ -89,7 +89,7 @@ func (e evidence) httpsWorks() bool {
 // answer to the request did not arrive before the deadline. That is a slow link (a satellite, a
 // congested mobile cell), not a block: Spotify is there.
 func answeredSlowly(p Probe) bool {
-	return !p.OK && p.Failure == failure.GenericTimeout && p.Detail.Step == "http" &&
+	return !p.OK && p.Failure == failure.GenericTimeout && p.Detail.Step == failure.StepHTTP &&
 		p.Detail.PublicTrust != nil && *p.Detail.PublicTrust && p.Detail.Interceptor == ""
 }
 

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/spotwatch/spotwatch/internal/failure"
 )
 
 // Describe returns, for a cause and its findings, the title, the one-line summary built from the
@@ -220,7 +222,7 @@ var catalogue = map[Cause]entry{
 			switch {
 			case f.Product != "":
 				return f.Product + " blocks Spotify"
-			case f.Failure == "permission_denied":
+			case f.Failure == failure.PermissionDenied:
 				return "This computer's firewall blocks Spotify"
 			}
 			return "A firewall blocks Spotify"
@@ -889,15 +891,15 @@ func proxyVerb(f Findings) string {
 		return "refuses Spotify with HTTP " + strconv.Itoa(f.Status)
 	}
 	switch f.Failure {
-	case "proxy_refused", "connection_refused":
+	case failure.ProxyRefused, failure.ConnectionRefused:
 		return "does not accept connections"
-	case "generic_timeout_error":
+	case failure.GenericTimeout:
 		return "does not answer"
-	case "host_unreachable", "network_unreachable":
+	case failure.HostUnreachable, failure.NetworkUnreachable:
 		return "cannot be reached"
-	case "dns_nxdomain", "dns_nodata", "dns_servfail", "dns_refused", "dns_timeout":
+	case failure.DNSNXDomain, failure.DNSNoData, failure.DNSServFail, failure.DNSRefused, failure.DNSTimeout:
 		return "cannot be found: its name does not resolve"
-	case "connection_reset", "eof_error":
+	case failure.ConnectionReset, failure.EOFError:
 		return "cuts Spotify's connections off"
 	}
 	return "does not let Spotify through"
@@ -949,29 +951,29 @@ func resolverName(r string) string {
 	return "your DNS server " + strings.Trim(r, "[]")
 }
 
-func dnsDownVerb(failure string) string {
-	switch failure {
-	case "dns_timeout":
+func dnsDownVerb(f string) string {
+	switch f {
+	case failure.DNSTimeout:
 		return "does not answer at all"
-	case "dns_servfail":
+	case failure.DNSServFail:
 		return "fails every lookup (SERVFAIL)"
-	case "dns_refused":
+	case failure.DNSRefused:
 		return "refuses every lookup"
 	}
 	return "resolves no name at all"
 }
 
-func dnsFailureVerb(failure, names string) string {
-	switch failure {
-	case "dns_nxdomain":
+func dnsFailureVerb(f, names string) string {
+	switch f {
+	case failure.DNSNXDomain:
 		return "answers \"no such domain\" for " + names
-	case "dns_nodata":
+	case failure.DNSNoData:
 		return "answers with no address for " + names
-	case "dns_servfail":
+	case failure.DNSServFail:
 		return "fails (SERVFAIL) for " + names
-	case "dns_refused":
+	case failure.DNSRefused:
 		return "refuses lookups of " + names
-	case "dns_timeout":
+	case failure.DNSTimeout:
 		return "does not answer for " + names
 	}
 	return "cannot resolve " + names
@@ -984,31 +986,31 @@ func publicAnswer(addrs []string) string {
 	return "a public resolver gives " + listed(addrs)
 }
 
-func connectVerb(failure, otherwise string) string {
-	switch failure {
-	case "connection_refused":
+func connectVerb(f, otherwise string) string {
+	switch f {
+	case failure.ConnectionRefused:
 		return "are refused"
-	case "connection_reset":
+	case failure.ConnectionReset:
 		return "are reset"
-	case "permission_denied":
+	case failure.PermissionDenied:
 		return "are blocked by this computer's firewall"
-	case "host_unreachable", "network_unreachable":
+	case failure.HostUnreachable, failure.NetworkUnreachable:
 		return "are rejected as unreachable"
-	case "eof_error":
+	case failure.EOFError:
 		return "are cut off"
-	case "generic_timeout_error":
+	case failure.GenericTimeout:
 		return "time out"
 	}
 	return otherwise
 }
 
-func sniVerb(failure string) string {
-	switch failure {
-	case "connection_reset":
+func sniVerb(f string) string {
+	switch f {
+	case failure.ConnectionReset:
 		return "are reset"
-	case "eof_error":
+	case failure.EOFError:
 		return "are cut off"
-	case "generic_timeout_error":
+	case failure.GenericTimeout:
 		return "get no answer"
 	}
 	return "fail"
@@ -1018,44 +1020,44 @@ func outageVerb(f Findings) string {
 	switch {
 	case f.Status != 0:
 		return "answer with HTTP " + strconv.Itoa(f.Status)
-	case f.Failure == "eof_error" || f.Failure == "connection_reset":
+	case f.Failure == failure.EOFError || f.Failure == failure.ConnectionReset:
 		return "close connections at once"
-	case f.Failure == "generic_timeout_error":
+	case f.Failure == failure.GenericTimeout:
 		return "do not answer"
 	}
 	return "fail"
 }
 
 // failureWords puts a failure string in words for a sentence, or "" when there is none.
-func failureWords(failure string) string {
-	if s, ok := strings.CutPrefix(failure, "http_status_"); ok {
+func failureWords(f string) string {
+	if s, ok := strings.CutPrefix(f, failure.HTTPStatusPrefix); ok {
 		return "HTTP " + s
 	}
 	words := map[string]string{
-		"connection_refused":      "refused connections",
-		"connection_reset":        "reset connections",
-		"host_unreachable":        "host unreachable",
-		"network_unreachable":     "network unreachable",
-		"permission_denied":       "permission denied",
-		"generic_timeout_error":   "timeouts",
-		"eof_error":               "connections closed early",
-		"dns_nxdomain":            "no such domain",
-		"dns_nodata":              "no address",
-		"dns_servfail":            "DNS server failures",
-		"dns_refused":             "refused DNS lookups",
-		"dns_timeout":             "DNS timeouts",
-		"dns_bogon":               "blocking DNS answers",
-		"ssl_unknown_authority":   "an untrusted certificate",
-		"ssl_invalid_hostname":    "a certificate for the wrong name",
-		"ssl_invalid_certificate": "an invalid certificate",
-		"ssl_not_tls":             "an answer that is not TLS",
-		"http_unexpected_body":    "an unexpected answer",
-		"proxy_refused":           "a proxy refusal",
+		failure.ConnectionRefused:     "refused connections",
+		failure.ConnectionReset:       "reset connections",
+		failure.HostUnreachable:       "host unreachable",
+		failure.NetworkUnreachable:    "network unreachable",
+		failure.PermissionDenied:      "permission denied",
+		failure.GenericTimeout:        "timeouts",
+		failure.EOFError:              "connections closed early",
+		failure.DNSNXDomain:           "no such domain",
+		failure.DNSNoData:             "no address",
+		failure.DNSServFail:           "DNS server failures",
+		failure.DNSRefused:            "refused DNS lookups",
+		failure.DNSTimeout:            "DNS timeouts",
+		failure.DNSBogon:              "blocking DNS answers",
+		failure.SSLUnknownAuthority:   "an untrusted certificate",
+		failure.SSLInvalidHostname:    "a certificate for the wrong name",
+		failure.SSLInvalidCertificate: "an invalid certificate",
+		failure.SSLNotTLS:             "an answer that is not TLS",
+		failure.HTTPUnexpectedBody:    "an unexpected answer",
+		failure.ProxyRefused:          "a proxy refusal",
 	}
-	if w, ok := words[failure]; ok {
+	if w, ok := words[f]; ok {
 		return w
 	}
-	if failure == "" {
+	if f == "" {
 		return ""
 	}
 	return "an unexpected error"

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/config"
+	"github.com/spotwatch/spotwatch/internal/failure"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
@@ -216,11 +217,11 @@ func (c *Checker) https(ctx context.Context, path *netPath, px *url.URL, u *url.
 			body = okBody(res)
 		}
 		switch res.probe.Failure {
-		case "connection_reset", "eof_error", "generic_timeout_error":
-			if res.probe.Detail.Step == "tls" {
+		case failure.ConnectionReset, failure.EOFError, failure.GenericTimeout:
+			if res.probe.Detail.Step == failure.StepTLS {
 				probes = append(probes, probeNeutralSNI(ctx, path, res.probe.Detail.Addr))
 			}
-		case "ssl_not_tls":
+		case failure.SSLNotTLS:
 			probes = append(probes, probePlainOnTLSPort(ctx, path, res.probe.Detail.Addr, u))
 		}
 	}
@@ -244,7 +245,7 @@ func resolveFor(ctx context.Context, path *netPath, host string, ipv6 bool, p di
 		}
 		p.Detail.Addrs = addrStrings(addrs)
 		if ips = pickAddrs(addrs, ipv6); len(ips) == 0 {
-			return atStep("dns", fmt.Errorf("%s resolves to %s: %w", host, strings.Join(p.Detail.Addrs, ", "), errBogon))
+			return atStep(failure.StepDNS, fmt.Errorf("%s resolves to %s: %w", host, strings.Join(p.Detail.Addrs, ", "), errBogon))
 		}
 		return nil
 	})

@@ -125,7 +125,7 @@ func (p *netPath) lookup(ctx context.Context, host string) ([]netip.Addr, error)
 	case <-call.done:
 		return call.addrs, call.err
 	case <-ctx.Done():
-		return nil, atStep("dns", fmt.Errorf("resolving %s: %w", host, ctx.Err()))
+		return nil, atStep(failure.StepDNS, fmt.Errorf("resolving %s: %w", host, ctx.Err()))
 	}
 }
 
@@ -166,7 +166,7 @@ func (p *netPath) resolveFamily(ctx context.Context, network, host string) ([]ne
 		}
 		var dnsErr *net.DNSError
 		if !errors.As(err, &dnsErr) || !dnsErr.IsTimeout || ctx.Err() != nil {
-			return nil, atStep("dns", fmt.Errorf("resolving %s: %w", host, err))
+			return nil, atStep(failure.StepDNS, fmt.Errorf("resolving %s: %w", host, err))
 		}
 	}
 }
@@ -180,11 +180,11 @@ func (p *netPath) dial(ctx context.Context, addr string) (net.Conn, error) {
 			// The check ended when the connect budget ran out. An attempt that had the whole
 			// budget timed out; one that began later was merely interrupted.
 			if budget, ok := p.pace.budget(); ok && time.Since(start) >= budget-budget/10 {
-				return nil, atStep("connect", fmt.Errorf("connecting to %s: %w: %w", addr, errConnectBudget, os.ErrDeadlineExceeded))
+				return nil, atStep(failure.StepConnect, fmt.Errorf("connecting to %s: %w: %w", addr, errConnectBudget, os.ErrDeadlineExceeded))
 			}
-			return nil, atStep("connect", fmt.Errorf("connecting to %s: %w", addr, context.Canceled))
+			return nil, atStep(failure.StepConnect, fmt.Errorf("connecting to %s: %w", addr, context.Canceled))
 		}
-		return nil, atStep("connect", fmt.Errorf("connecting to %s: %w", addr, err))
+		return nil, atStep(failure.StepConnect, fmt.Errorf("connecting to %s: %w", addr, err))
 	}
 	return conn, nil
 }
@@ -223,16 +223,16 @@ func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.
 		}
 		d, err := proxy.SOCKS5("tcp", px.Host, auth, &p.dialer)
 		if err != nil {
-			return nil, atStep("proxy", fmt.Errorf("setting up SOCKS proxy %s: %w", px.Host, err))
+			return nil, atStep(failure.StepProxy, fmt.Errorf("setting up SOCKS proxy %s: %w", px.Host, err))
 		}
 		conn, err := d.(proxy.ContextDialer).DialContext(ctx, "tcp", target)
 		if err != nil {
-			return nil, atStep("proxy", fmt.Errorf("connecting to %s through SOCKS proxy %s: %w", target, px.Host, err))
+			return nil, atStep(failure.StepProxy, fmt.Errorf("connecting to %s through SOCKS proxy %s: %w", target, px.Host, err))
 		}
 		return conn, nil
 	case "http", "https", "":
 	default:
-		return nil, atStep("proxy", fmt.Errorf("unsupported proxy scheme %q", px.Scheme))
+		return nil, atStep(failure.StepProxy, fmt.Errorf("unsupported proxy scheme %q", px.Scheme))
 	}
 	proxyAddr := px.Host
 	if px.Port() == "" {
@@ -240,15 +240,15 @@ func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.
 	}
 	host, port, err := net.SplitHostPort(proxyAddr)
 	if err != nil {
-		return nil, atStep("proxy", fmt.Errorf("proxy address %q: %w", proxyAddr, err))
+		return nil, atStep(failure.StepProxy, fmt.Errorf("proxy address %q: %w", proxyAddr, err))
 	}
 	addrs, err := p.lookup(ctx, host)
 	if err != nil {
-		return nil, atStep("proxy", err)
+		return nil, atStep(failure.StepProxy, err)
 	}
 	conn, err := p.dialer.DialContext(ctx, "tcp", net.JoinHostPort(addrs[0].String(), port))
 	if err != nil {
-		return nil, atStep("proxy", fmt.Errorf("connecting to proxy %s: %w", proxyAddr, err))
+		return nil, atStep(failure.StepProxy, fmt.Errorf("connecting to proxy %s: %w", proxyAddr, err))
 	}
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
@@ -268,22 +268,22 @@ func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.
 	}
 	if err := req.Write(conn); err != nil {
 		conn.Close()
-		return nil, atStep("proxy", fmt.Errorf("sending CONNECT %s to proxy %s: %w", target, proxyAddr, err))
+		return nil, atStep(failure.StepProxy, fmt.Errorf("sending CONNECT %s to proxy %s: %w", target, proxyAddr, err))
 	}
 	// The answer's head is read within headerCap. Its body is never read: after a refusal the
 	// connection is closed, and after a 200 the bytes that follow belong to the tunnel.
 	resp, _, br, err := readHead(conn, req)
 	if err != nil {
 		conn.Close()
-		return nil, atStep("proxy", fmt.Errorf("reading the proxy's answer to CONNECT %s: %w", target, err))
+		return nil, atStep(failure.StepProxy, fmt.Errorf("reading the proxy's answer to CONNECT %s: %w", target, err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		conn.Close()
-		return nil, atStep("proxy", &failure.ProxyRefusedError{Status: resp.StatusCode, Proxy: px.Redacted()})
+		return nil, atStep(failure.StepProxy, &failure.ProxyRefusedError{Status: resp.StatusCode, Proxy: px.Redacted()})
 	}
 	if br.Buffered() > 0 {
 		conn.Close()
-		return nil, atStep("proxy", fmt.Errorf("proxy %s sent data before the tunnel opened", proxyAddr))
+		return nil, atStep(failure.StepProxy, fmt.Errorf("proxy %s sent data before the tunnel opened", proxyAddr))
 	}
 	return conn, nil
 }

@@ -67,7 +67,7 @@ func dohQuery(ctx context.Context, client *http.Client, server, name string, p *
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return atStep("http", &failure.HTTPStatusError{Status: resp.StatusCode})
+		return atStep(failure.StepHTTP, &failure.HTTPStatusError{Status: resp.StatusCode})
 	}
 	body, err := readBody(resp.Body)
 	if err != nil {

@@ -34,7 +34,7 @@ func httpClient(path *netPath, proxyFunc func(*url.URL) (*url.URL, error)) *http
 				}
 				ips := pickAddrs(addrs, true)
 				if len(ips) == 0 {
-					return nil, atStep("dns", fmt.Errorf("%s resolves to no usable address: %w", host, errBogon))
+					return nil, atStep(failure.StepDNS, fmt.Errorf("%s resolves to no usable address: %w", host, errBogon))
 				}
 				return path.dial(ctx, net.JoinHostPort(ips[0], port))
 			},
@@ -127,13 +127,13 @@ func probePortalReference(ctx context.Context, client *http.Client, ref config.H
 		p.Detail.Status, p.Detail.Location = resp.StatusCode, resp.Header.Get("Location")
 		switch {
 		case isTooLarge(bodyErr):
-			return atStep("http", fmt.Errorf("GET %s: %w", ref.URL, bodyErr))
+			return atStep(failure.StepHTTP, fmt.Errorf("GET %s: %w", ref.URL, bodyErr))
 		case ref.Status != 0 && resp.StatusCode != ref.Status:
-			return atStep("http", &failure.HTTPStatusError{Status: resp.StatusCode})
+			return atStep(failure.StepHTTP, &failure.HTTPStatusError{Status: resp.StatusCode})
 		case ref.Status == 0 && (resp.StatusCode < 200 || resp.StatusCode > 299):
-			return atStep("http", &failure.HTTPStatusError{Status: resp.StatusCode})
+			return atStep(failure.StepHTTP, &failure.HTTPStatusError{Status: resp.StatusCode})
 		case ref.Body != "" && !strings.Contains(string(body), ref.Body):
-			return atStep("http", &failure.UnexpectedBodyError{Want: ref.Body})
+			return atStep(failure.StepHTTP, &failure.UnexpectedBodyError{Want: ref.Body})
 		}
 		return nil
 	})

@@ -66,13 +66,13 @@ func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *ur
 		defer stop()
 		tlsConn := tls.Client(conn, &tls.Config{ServerName: host, InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}, CurvePreferences: probeCurves})
 		if err := tlsConn.HandshakeContext(ctx); err != nil {
-			return atStep("tls", cutShort(ctx, fmt.Errorf("TLS handshake with %s: %w", host, err)))
+			return atStep(failure.StepTLS, cutShort(ctx, fmt.Errorf("TLS handshake with %s: %w", host, err)))
 		}
 		certErr := inspectChain(&p.Detail, tr, host, tlsConn.ConnectionState().PeerCertificates)
 		var resp *http.Response
 		resp, body, err = get(tlsConn, u)
 		if err != nil && certErr == nil {
-			return atStep("http", cutShort(ctx, err))
+			return atStep(failure.StepHTTP, cutShort(ctx, err))
 		}
 		if resp != nil {
 			p.Detail.Status, p.Detail.Location = resp.StatusCode, resp.Header.Get("Location")
@@ -80,11 +80,11 @@ func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *ur
 		}
 		switch {
 		case p.Detail.BlockPage != "":
-			return atStep("http", fmt.Errorf("%s answered with a %s block page: %w", host, p.Detail.BlockPage, &failure.UnexpectedBodyError{Want: "Spotify's answer"}))
+			return atStep(failure.StepHTTP, fmt.Errorf("%s answered with a %s block page: %w", host, p.Detail.BlockPage, &failure.UnexpectedBodyError{Want: "Spotify's answer"}))
 		case certErr != nil:
-			return atStep("tls", certErr)
+			return atStep(failure.StepTLS, certErr)
 		case resp.StatusCode >= 500:
-			return atStep("http", &failure.HTTPStatusError{Status: resp.StatusCode})
+			return atStep(failure.StepHTTP, &failure.HTTPStatusError{Status: resp.StatusCode})
 		}
 		return nil
 	})
@@ -158,7 +158,7 @@ func probeNeutralSNI(ctx context.Context, path *netPath, addr string) diagnosis.
 		defer conn.Close()
 		tlsConn := tls.Client(conn, &tls.Config{ServerName: neutralSNI, InsecureSkipVerify: true, CurvePreferences: probeCurves})
 		if err := tlsConn.HandshakeContext(ctx); err != nil {
-			return atStep("tls", cutShort(ctx, fmt.Errorf("TLS handshake with %s as %s: %w", addr, neutralSNI, err)))
+			return atStep(failure.StepTLS, cutShort(ctx, fmt.Errorf("TLS handshake with %s as %s: %w", addr, neutralSNI, err)))
 		}
 		return nil
 	})
@@ -181,7 +181,7 @@ func probePlainOnTLSPort(ctx context.Context, path *netPath, addr string, u *url
 		plain.Scheme = "http"
 		resp, body, err := get(conn, &plain)
 		if err != nil {
-			return atStep("http", cutShort(ctx, err))
+			return atStep(failure.StepHTTP, cutShort(ctx, err))
 		}
 		p.Detail.Status, p.Detail.Location = resp.StatusCode, resp.Header.Get("Location")
 		p.Detail.BlockPage = diagnosis.MatchBlockPage(resp.Header, body)

@@ -54,7 +54,7 @@ func (r *run) start(role diagnosis.Role, task func(context.Context) []diagnosis.
 		defer func() {
 			if v := recover(); v != nil {
 				r.log.Error("probe panicked", "role", role, "panic", v, "stack", string(debug.Stack()))
-				probes = append(probes, diagnosis.Probe{Name: "internal error", Kind: "internal", Role: role, Failure: fmt.Sprintf("unknown_failure: panic: %v", v)})
+				probes = append(probes, diagnosis.Probe{Name: "internal error", Kind: "internal", Role: role, Failure: fmt.Sprintf("%spanic: %v", failure.UnknownPrefix, v)})
 			}
 			r.done <- taskDone{role: role, probes: probes}
 		}()
@@ -153,7 +153,7 @@ func decided(probes []diagnosis.Probe, pending map[diagnosis.Role]int) bool {
 
 func spotifyDNSFailed(probes []diagnosis.Probe) bool {
 	for _, p := range probes {
-		if p.Role == diagnosis.RoleSpotify && (p.Kind == diagnosis.KindDNS || p.Detail.Step == "dns") && (!p.OK || p.Detail.Bogon) {
+		if p.Role == diagnosis.RoleSpotify && (p.Kind == diagnosis.KindDNS || p.Detail.Step == failure.StepDNS) && (!p.OK || p.Detail.Bogon) {
 			return true
 		}
 	}
