@@ -1,18 +1,16 @@
-package probe
+package netstate
 
 import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 func TestParseRoutes(t *testing.T) {
 	tests := []struct {
 		name  string
 		line  string
-		parse func([]string) (diagnosis.Route, bool)
+		parse func([]string) (Route, bool)
 		want  string
 	}{
 		{"ipv4 default", "eth0\t00000000\t0102000A\t0003\t0\t0\t0\t00000000\t0\t0\t0", parseRouteV4, "{ipv4 eth0 10.0.2.1} true"},

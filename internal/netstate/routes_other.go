@@ -1,9 +1,7 @@
 //go:build !linux
 
-package probe
+package netstate
 
-import "github.com/spotwatch/spotwatch/monitor/diagnosis"
-
-// defaultRoutes cannot read the routing table without cgo on this OS: the routes are unknown,
-// and the classifier relies on interfaces and references instead.
-func defaultRoutes() ([]diagnosis.Route, bool, error) { return nil, false, nil }
+// DefaultRoutes cannot read the routing table without cgo on this OS: the routes are unknown,
+// and a check relies on interfaces and references instead.
+func DefaultRoutes() ([]Route, bool, error) { return nil, false, nil }

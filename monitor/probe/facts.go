@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spotwatch/spotwatch/internal/netstate"
 	"github.com/spotwatch/spotwatch/internal/safetext"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
@@ -54,7 +55,7 @@ func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
 		f.Errors = append(f.Errors, err.Error())
 	}
 	f.Interfaces = ifaces
-	routes, known, err := defaultRoutes()
+	routes, known, err := readDefaultRoutes()
 	if err != nil {
 		f.Errors = append(f.Errors, err.Error())
 	}
@@ -93,6 +94,17 @@ func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
 		f.Proxy = &diagnosis.Proxy{URL: safetext.RedactProxyURL(px.URL), Source: px.Source}
 	}
 	return f, dial
+}
+
+// readDefaultRoutes reads the default routes from internal/netstate, the reader the network
+// watcher shares, as the report's routes (nil when there are none, as the JSON shows them).
+func readDefaultRoutes() ([]diagnosis.Route, bool, error) {
+	routes, known, err := netstate.DefaultRoutes()
+	var out []diagnosis.Route
+	for _, r := range routes {
+		out = append(out, diagnosis.Route(r))
+	}
+	return out, known, err
 }
 
 // upInterfaces lists the interfaces that are up, with their global unicast addresses.
