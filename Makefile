@@ -1,7 +1,7 @@
 # spotwatch — build, test, benchmark. `make help` lists the targets.
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -s -w -X github.com/spotwatch/spotwatch/monitor.Version=$(VERSION)
+LDFLAGS  := -s -w -X github.com/spotwatch/spotwatch/internal/version.Version=$(VERSION)
 
 .PHONY: help build check test lab deps lint cross bench
 

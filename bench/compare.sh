@@ -7,7 +7,7 @@ old=${1:?usage: bench/compare.sh OLD [NEW]}
 new=${2:-}
 tmp=$(mktemp -d)
 trap 'git worktree remove --force "$tmp/old" >/dev/null 2>&1 || true; [ -z "$new" ] || git worktree remove --force "$tmp/new" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-bench() { (cd "$1" && go test -run '^$' -bench 'Classify|Check$|ScanHosts' -benchmem -count 8 ./monitor ./internal/failure) >"$2"; }
+bench() { (cd "$1" && go test -run '^$' -bench 'Classify|Check$|ScanHosts' -benchmem -count 8 ./monitor/... ./internal/failure) >"$2"; }
 git worktree add --detach "$tmp/old" "$old" >/dev/null
 bench "$tmp/old" "$tmp/old.txt"
 if [ -n "$new" ]; then

@@ -10,7 +10,7 @@ mkdir -p "$out"
 gotest() { go test -count=1 "$@"; }
 
 echo "micro-benchmarks (go test -bench, 5 runs each) → $out/micro.txt" >&2
-gotest -run '^$' -bench 'Classify|Check$|ScanHosts' -benchmem -count 5 ./monitor ./internal/failure >"$out/micro.txt"
+gotest -run '^$' -bench 'Classify|Check$|ScanHosts' -benchmem -count 5 ./monitor/... ./internal/failure >"$out/micro.txt"
 gotest -run '^$' -bench 'Append|Read' -benchmem -count 5 ./internal/history >>"$out/micro.txt"
 echo "spotwatch check as a process → $out/process.txt" >&2
 gotest -run '^$' -bench CheckProcess -benchtime 30x ./cmd/spotwatch >"$out/process.txt"
@@ -18,7 +18,7 @@ echo "lab: every cause, route change, bytes on the wire → $out/lab.txt, $out/w
 gotest -v -run 'TestLabScenarios$|TestLabDaemonReactsToRouteChange' ./internal/lab >"$out/lab.txt"
 gotest -run '^$' -bench LabHealthyCheckBytes -benchtime 5x ./internal/lab >"$out/wire.txt"
 echo "soak: 5,000 checks with random faults → $out/soak.txt" >&2
-gotest -run '^$' -bench Soak -benchtime 1x -timeout 30m ./monitor >"$out/soak.txt"
+gotest -run '^$' -bench Soak -benchtime 1x -timeout 30m ./monitor/... >"$out/soak.txt"
 echo "idle daemon for $IDLE → $out/idle.txt" >&2
 gotest ./cmd/spotwatch -run '^$' -bench IdleDaemon -benchtime 1x -timeout 60m -idle "$IDLE" >"$out/idle.txt"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/spotwatch" ./cmd/spotwatch

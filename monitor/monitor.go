@@ -1,3 +1,7 @@
+// Package monitor is spotwatch's scheduler: it runs checks (a CheckFunc, in practice a
+// probe.Checker's Diagnose) on a schedule and on demand, applies hysteresis, keeps the durable
+// history of state changes and tells subscribers about every check and state change. It does no
+// network work and no diagnosis of its own.
 package monitor
 
 import (
@@ -12,12 +16,14 @@ import (
 	"github.com/spotwatch/spotwatch/internal/clock"
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/history"
+	"github.com/spotwatch/spotwatch/internal/version"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // CheckFunc runs one check and returns its result.
-type CheckFunc func(ctx context.Context) Result
+type CheckFunc func(ctx context.Context) diagnosis.Result
 
-// Settings are the monitor's schedule and hysteresis (DESIGN.md §7).
+// Settings are the monitor's schedule and hysteresis (docs/design.md, "The Monitor").
 type Settings struct {
 	Interval        time.Duration // between checks while healthy
 	FailingInterval time.Duration // between checks while a problem lasts
@@ -32,8 +38,8 @@ type HistoryWriter interface {
 	Append(history.Record) error
 }
 
-// MonitorOptions adjust a Monitor; the zero value uses the real clock and no history.
-type MonitorOptions struct {
+// Options adjust a Monitor; the zero value uses the real clock and no history.
+type Options struct {
 	Clock   clock.Clock
 	Logger  *slog.Logger
 	History HistoryWriter
@@ -43,36 +49,26 @@ type MonitorOptions struct {
 // Status is the monitor's current state: the diagnosis of the stable state (as `check --json`
 // prints it) plus what the monitor knows about it.
 type Status struct {
-	Result
-	Since          time.Time  `json:"since"`                   // when this state began
-	LastCheck      time.Time  `json:"last_check"`              // when the last check finished
-	LastCheckMS    int64      `json:"last_check_ms"`           // how long it took
-	PendingCause   Cause      `json:"pending_cause,omitempty"` // a different cause seen, not yet confirmed
-	PausedUntil    *time.Time `json:"paused_until,omitempty"`  // notifications paused until then
-	Checks         int64      `json:"checks"`                  // checks since start
-	InternalErrors int64      `json:"internal_errors"`         // checks that failed inside spotwatch (a panic, its own resources exhausted)
+	diagnosis.Result
+	Since          time.Time       `json:"since"`                   // when this state began
+	LastCheck      time.Time       `json:"last_check"`              // when the last check finished
+	LastCheckMS    int64           `json:"last_check_ms"`           // how long it took
+	PendingCause   diagnosis.Cause `json:"pending_cause,omitempty"` // a different cause seen, not yet confirmed
+	PausedUntil    *time.Time      `json:"paused_until,omitempty"`  // notifications paused until then
+	Checks         int64           `json:"checks"`                  // checks since start
+	InternalErrors int64           `json:"internal_errors"`         // checks that failed inside spotwatch (a panic, its own resources exhausted)
 	// Storage is set by the daemon while its history cannot be written (kept in memory).
 	Storage *history.Health `json:"storage,omitempty"`
 }
 
 // Event is what subscribers receive: every state change and every check result.
 type Event struct {
-	Type     string        `json:"type"`               // "state" or "check"
-	Status   Status        `json:"status"`             // the state after this event
-	Previous Cause         `json:"previous,omitempty"` // state events: the cause before
-	Lasted   time.Duration `json:"lasted_ns"`          // state events: how long the previous state lasted
-	Check    *Result       `json:"check,omitempty"`    // check events: the check's result
+	Type     string            `json:"type"`               // "state" or "check"
+	Status   Status            `json:"status"`             // the state after this event
+	Previous diagnosis.Cause   `json:"previous,omitempty"` // state events: the cause before
+	Lasted   time.Duration     `json:"lasted_ns"`          // state events: how long the previous state lasted
+	Check    *diagnosis.Result `json:"check,omitempty"`    // check events: the check's result
 }
-
-// CauseChecking is the monitor's state before its first check finishes (code -1). It is not a
-// diagnosis, so it is not among the causes of Classify.
-const CauseChecking Cause = "checking"
-
-// CauseInternalError is a check that failed inside spotwatch: its own process or machine ran
-// out of file descriptors, memory or socket buffers (failure local_resource_exhausted), so the
-// probes measured nothing about the network. Like CauseChecking it is not a diagnosis (code -1):
-// the monitor counts it as an internal error and keeps its state.
-const CauseInternalError Cause = "internal_error"
 
 // Event types.
 const (
@@ -109,14 +105,14 @@ type Monitor struct {
 	settings  Settings
 	check     CheckFunc
 	status    Status
-	candidate Cause // a cause that differs from the state, and how many checks in a row saw it
+	candidate diagnosis.Cause // a cause that differs from the state, and how many checks in a row saw it
 	seen      int
 	subs      map[int]chan Event
 	nextSub   int
 }
 
-// NewMonitor returns a monitor that is not running yet: call Run.
-func NewMonitor(s Settings, check CheckFunc, opts MonitorOptions) *Monitor {
+// New returns a monitor that is not running yet: call Run.
+func New(s Settings, check CheckFunc, opts Options) *Monitor {
 	m := &Monitor{
 		clock: opts.Clock, log: opts.Logger, history: opts.History, jitter: opts.Jitter,
 		checkNow: make(chan struct{}, 1), netChange: make(chan struct{}, 1), reloaded: make(chan struct{}, 1),
@@ -132,7 +128,7 @@ func NewMonitor(s Settings, check CheckFunc, opts MonitorOptions) *Monitor {
 		m.jitter = rand.Float64
 	}
 	now := m.clock.Now()
-	m.status = Status{Result: Result{Diagnosis: Diagnosis{Code: CodeUnknown, Cause: CauseChecking, Title: "Checking…"}, Version: Version}, Since: now}
+	m.status = Status{Result: diagnosis.Result{Diagnosis: diagnosis.Diagnosis{Code: diagnosis.CodeUnknown, Cause: diagnosis.CauseChecking, Title: "Checking…"}, Version: version.Version}, Since: now}
 	return m
 }
 
@@ -268,7 +264,7 @@ func (m *Monitor) runCheck(ctx context.Context) {
 // safeCheck runs check, turning a panic, or a check whose probes could not run for want of
 // spotwatch's own resources (CauseInternalError), into a logged internal error: a broken check
 // never takes the daemon down nor changes the state.
-func (m *Monitor) safeCheck(ctx context.Context, check CheckFunc, timeout time.Duration) (res Result, ok bool) {
+func (m *Monitor) safeCheck(ctx context.Context, check CheckFunc, timeout time.Duration) (res diagnosis.Result, ok bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			m.log.Error("check panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -281,7 +277,7 @@ func (m *Monitor) safeCheck(ctx context.Context, check CheckFunc, timeout time.D
 		defer cancel()
 	}
 	res = check(ctx)
-	if res.Cause == CauseInternalError {
+	if res.Cause == diagnosis.CauseInternalError {
 		// The probes could not run (spotwatch out of file descriptors or memory): like a
 		// panic, this says nothing about the network and must not move the state.
 		m.log.Error("check failed inside spotwatch", "summary", res.Summary, "evidence", res.Evidence)
@@ -293,7 +289,7 @@ func (m *Monitor) safeCheck(ctx context.Context, check CheckFunc, timeout time.D
 // applyLocked is the hysteresis: the state follows a different cause only after enough checks
 // in a row agree on it (thresholds.fail towards a problem, thresholds.recover towards good).
 // The first check sets the state at once: a fresh start has no state to protect.
-func (m *Monitor) applyLocked(res Result) {
+func (m *Monitor) applyLocked(res diagnosis.Result) {
 	if res.Cause == m.status.Cause {
 		m.status.Result = res // same state, fresher evidence
 		m.candidate, m.seen = "", 0
@@ -306,10 +302,10 @@ func (m *Monitor) applyLocked(res Result) {
 		m.candidate, m.seen = res.Cause, 1
 	}
 	need := m.settings.Fail
-	if res.Code == CodeOK {
+	if res.Code == diagnosis.CodeOK {
 		need = m.settings.Recover
 	}
-	if m.status.Cause != CauseChecking && m.seen < max(need, 1) {
+	if m.status.Cause != diagnosis.CauseChecking && m.seen < max(need, 1) {
 		m.status.PendingCause = res.Cause
 		return
 	}
@@ -339,7 +335,7 @@ func (m *Monitor) nextDelay() time.Duration {
 		return confirmDelay
 	}
 	base := m.settings.Interval
-	if m.status.Code != CodeOK {
+	if m.status.Code != diagnosis.CodeOK {
 		base = m.settings.FailingInterval
 	}
 	spread := time.Duration(float64(base) * jitterFraction * (2*m.jitter() - 1))
@@ -366,13 +362,5 @@ func SettingsFrom(cfg *config.Config) Settings {
 		Timeout:         cfg.Timeout,
 		Fail:            cfg.Thresholds.Fail,
 		Recover:         cfg.Thresholds.Recover,
-	}
-}
-
-// CheckFor returns a CheckFunc that runs checker and classifies its report.
-func CheckFor(checker *Checker) CheckFunc {
-	return func(ctx context.Context) Result {
-		rep := checker.Check(ctx)
-		return NewResult(rep, Classify(rep))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/clock"
 	"github.com/spotwatch/spotwatch/internal/failure"
 	"github.com/spotwatch/spotwatch/internal/history"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // harness drives a Monitor on a fake clock with a scripted sequence of check results, the way
@@ -20,10 +21,10 @@ type harness struct {
 	events    <-chan Event
 	states    []Event // state events seen so far (after the initial one)
 	mu        sync.Mutex
-	script    []Cause // causes the next checks return; "panic" panics
+	script    []diagnosis.Cause // causes the next checks return; "panic" panics
 	checks    int
 	history   *recordingHistory
-	exhausted Result // what an "exhausted" check returns
+	exhausted diagnosis.Result // what an "exhausted" check returns
 }
 
 type recordingHistory struct {
@@ -50,12 +51,12 @@ func (r *recordingHistory) causes() []string {
 
 var testSettings = Settings{Interval: 60 * time.Second, FailingInterval: 15 * time.Second, Timeout: 5 * time.Second, Fail: 2, Recover: 2}
 
-func newHarness(t *testing.T, s Settings, jitter float64, script ...Cause) *harness {
+func newHarness(t *testing.T, s Settings, jitter float64, script ...diagnosis.Cause) *harness {
 	h := &harness{t: t, clk: clock.NewFake(time.Date(2026, 11, 24, 19, 0, 0, 0, time.UTC)), script: script, history: &recordingHistory{}}
-	h.m = NewMonitor(s, h.check, MonitorOptions{Clock: h.clk, History: h.history, Jitter: func() float64 { return jitter }})
+	h.m = New(s, h.check, Options{Clock: h.clk, History: h.history, Jitter: func() float64 { return jitter }})
 	events, _ := h.m.Subscribe()
 	h.events = events
-	if ev := <-events; ev.Status.Cause != CauseChecking || ev.Status.Code != CodeUnknown {
+	if ev := <-events; ev.Status.Cause != diagnosis.CauseChecking || ev.Status.Code != diagnosis.CodeUnknown {
 		t.Fatalf("initial state %s %d, want checking -1", ev.Status.Cause, ev.Status.Code)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -70,12 +71,12 @@ func newHarness(t *testing.T, s Settings, jitter float64, script ...Cause) *harn
 	return h
 }
 
-func (h *harness) check(context.Context) Result {
+func (h *harness) check(context.Context) diagnosis.Result {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.script) == 0 {
 		h.t.Errorf("check %d: the script has run out", h.checks+1)
-		return Result{Diagnosis: Diagnosis{Cause: CauseOK}}
+		return diagnosis.Result{Diagnosis: diagnosis.Diagnosis{Cause: diagnosis.CauseOK}}
 	}
 	cause := h.script[0]
 	h.script = h.script[1:]
@@ -86,7 +87,7 @@ func (h *harness) check(context.Context) Result {
 	if cause == "exhausted" {
 		return h.exhausted
 	}
-	return Result{Diagnosis: Diagnosis{Code: cause.Code(), Cause: cause, Title: string(cause)}, DurationMS: 42}
+	return diagnosis.Result{Diagnosis: diagnosis.Diagnosis{Code: cause.Code(), Cause: cause, Title: string(cause)}, DurationMS: 42}
 }
 
 func (h *harness) waitTimer(changed <-chan struct{}) {
@@ -135,8 +136,8 @@ func (h *harness) toNext() (time.Duration, Event) {
 	return d, h.advance(d)
 }
 
-func (h *harness) stateCauses() []Cause {
-	var out []Cause
+func (h *harness) stateCauses() []diagnosis.Cause {
+	var out []diagnosis.Cause
 	for _, ev := range h.states {
 		out = append(out, ev.Status.Cause)
 	}
@@ -147,26 +148,26 @@ func TestMonitorHysteresis(t *testing.T) {
 	tests := []struct {
 		name   string
 		s      Settings
-		script []Cause
-		want   []Cause // the state after each check
+		script []diagnosis.Cause
+		want   []diagnosis.Cause // the state after each check
 	}{
 		{"first check sets the state at once", testSettings,
-			[]Cause{CauseDNSFiltered}, []Cause{CauseDNSFiltered}},
+			[]diagnosis.Cause{diagnosis.CauseDNSFiltered}, []diagnosis.Cause{diagnosis.CauseDNSFiltered}},
 		{"one failing check is not enough (fail: 2)", testSettings,
-			[]Cause{CauseOK, CauseFirewallDrop, CauseOK, CauseFirewallDrop, CauseFirewallDrop},
-			[]Cause{CauseOK, CauseOK, CauseOK, CauseOK, CauseFirewallDrop}},
+			[]diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseFirewallDrop, diagnosis.CauseOK, diagnosis.CauseFirewallDrop, diagnosis.CauseFirewallDrop},
+			[]diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseOK, diagnosis.CauseOK, diagnosis.CauseOK, diagnosis.CauseFirewallDrop}},
 		{"recovery needs recover: 2 good checks", testSettings,
-			[]Cause{CauseDNSFailure, CauseOK, CauseDNSFailure, CauseOK, CauseOK},
-			[]Cause{CauseDNSFailure, CauseDNSFailure, CauseDNSFailure, CauseDNSFailure, CauseOK}},
+			[]diagnosis.Cause{diagnosis.CauseDNSFailure, diagnosis.CauseOK, diagnosis.CauseDNSFailure, diagnosis.CauseOK, diagnosis.CauseOK},
+			[]diagnosis.Cause{diagnosis.CauseDNSFailure, diagnosis.CauseDNSFailure, diagnosis.CauseDNSFailure, diagnosis.CauseDNSFailure, diagnosis.CauseOK}},
 		{"a new cause must be seen twice in a row", testSettings,
-			[]Cause{CauseOK, CauseDNSFailure, CauseFirewallDrop, CauseFirewallDrop},
-			[]Cause{CauseOK, CauseOK, CauseOK, CauseFirewallDrop}},
+			[]diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseDNSFailure, diagnosis.CauseFirewallDrop, diagnosis.CauseFirewallDrop},
+			[]diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseOK, diagnosis.CauseOK, diagnosis.CauseFirewallDrop}},
 		{"thresholds of 1 follow every check", Settings{Interval: time.Minute, FailingInterval: 15 * time.Second, Fail: 1, Recover: 1},
-			[]Cause{CauseOK, CauseBlockPage, CauseOK},
-			[]Cause{CauseOK, CauseBlockPage, CauseOK}},
+			[]diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseBlockPage, diagnosis.CauseOK},
+			[]diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseBlockPage, diagnosis.CauseOK}},
 		{"gatus-like thresholds fail 3 recover 2", Settings{Interval: time.Minute, FailingInterval: 15 * time.Second, Fail: 3, Recover: 2},
-			[]Cause{CauseOK, CauseInternetDown, CauseInternetDown, CauseInternetDown, CauseOK, CauseOK},
-			[]Cause{CauseOK, CauseOK, CauseOK, CauseInternetDown, CauseInternetDown, CauseOK}},
+			[]diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseInternetDown, diagnosis.CauseInternetDown, diagnosis.CauseInternetDown, diagnosis.CauseOK, diagnosis.CauseOK},
+			[]diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseOK, diagnosis.CauseOK, diagnosis.CauseInternetDown, diagnosis.CauseInternetDown, diagnosis.CauseOK}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,7 +184,7 @@ func TestMonitorHysteresis(t *testing.T) {
 				}
 			}
 			// Each state change is one state event and one history record.
-			var changes []Cause
+			var changes []diagnosis.Cause
 			for i, c := range tt.want {
 				if i == 0 || c != tt.want[i-1] {
 					changes = append(changes, c)
@@ -200,7 +201,7 @@ func TestMonitorHysteresis(t *testing.T) {
 }
 
 func TestMonitorSchedule(t *testing.T) {
-	h := newHarness(t, testSettings, 0.5, CauseOK, CauseOK, CauseDNSFiltered, CauseDNSFiltered, CauseDNSFiltered, CauseOK, CauseOK, CauseOK)
+	h := newHarness(t, testSettings, 0.5, diagnosis.CauseOK, diagnosis.CauseOK, diagnosis.CauseDNSFiltered, diagnosis.CauseDNSFiltered, diagnosis.CauseDNSFiltered, diagnosis.CauseOK, diagnosis.CauseOK, diagnosis.CauseOK)
 	h.advance(0)
 	steps := []struct {
 		want time.Duration
@@ -231,7 +232,7 @@ func TestMonitorJitterBounds(t *testing.T) {
 		{0.5, 60 * time.Second},
 		{0.999999, 66 * time.Second},
 	} {
-		h := newHarness(t, testSettings, tt.jitter, CauseOK, CauseOK)
+		h := newHarness(t, testSettings, tt.jitter, diagnosis.CauseOK, diagnosis.CauseOK)
 		h.advance(0)
 		d, _ := h.toNext()
 		if diff := d - tt.want; diff < -time.Millisecond || diff > time.Millisecond {
@@ -246,7 +247,7 @@ func TestMonitorJitterBounds(t *testing.T) {
 // TestMonitorCoalescesNetworkEvents: a burst of route/address events gives one check once the
 // network has settled, long before the interval.
 func TestMonitorCoalescesNetworkEvents(t *testing.T) {
-	h := newHarness(t, testSettings, 0.5, CauseOK, CauseNoNetwork, CauseNoNetwork)
+	h := newHarness(t, testSettings, 0.5, diagnosis.CauseOK, diagnosis.CauseNoNetwork, diagnosis.CauseNoNetwork)
 	h.advance(0)
 	changed := h.clk.Changed()
 	for range 20 {
@@ -259,7 +260,7 @@ func TestMonitorCoalescesNetworkEvents(t *testing.T) {
 		t.Fatalf("%d checks after the burst, want 2", h.checks)
 	}
 	d, ev := h.toNext()
-	if d != confirmDelay || ev.Status.Cause != CauseNoNetwork {
+	if d != confirmDelay || ev.Status.Cause != diagnosis.CauseNoNetwork {
 		t.Fatalf("confirmation after %v gave %s, want after %v: no_network", d, ev.Status.Cause, confirmDelay)
 	}
 	if took := h.clk.Now().Sub(start); took > 2*time.Second {
@@ -270,7 +271,7 @@ func TestMonitorCoalescesNetworkEvents(t *testing.T) {
 // TestMonitorCheckNowCoalesces: requests while a check is pending or running collapse into at
 // most one more check.
 func TestMonitorCheckNowCoalesces(t *testing.T) {
-	h := newHarness(t, testSettings, 0.5, CauseOK, CauseOK, CauseOK, CauseOK)
+	h := newHarness(t, testSettings, 0.5, diagnosis.CauseOK, diagnosis.CauseOK, diagnosis.CauseOK, diagnosis.CauseOK)
 	h.advance(0)
 	for range 50 {
 		h.m.CheckNow()
@@ -293,13 +294,13 @@ func TestMonitorCheckNowCoalesces(t *testing.T) {
 }
 
 func TestMonitorSurvivesPanickingCheck(t *testing.T) {
-	h := newHarness(t, testSettings, 0.5, CauseOK, "panic", CauseOK)
+	h := newHarness(t, testSettings, 0.5, diagnosis.CauseOK, "panic", diagnosis.CauseOK)
 	h.advance(0)
 	_, ev := h.toNext()
 	if ev.Status.InternalErrors != 1 || ev.Check != nil {
 		t.Fatalf("after a panic: internal errors %d, check %v", ev.Status.InternalErrors, ev.Check)
 	}
-	if ev.Status.Cause != CauseOK {
+	if ev.Status.Cause != diagnosis.CauseOK {
 		t.Errorf("a panic changed the state to %s", ev.Status.Cause)
 	}
 	_, ev = h.toNext()
@@ -308,34 +309,41 @@ func TestMonitorSurvivesPanickingCheck(t *testing.T) {
 	}
 }
 
+// exhaustedTCP is a TCP probe that failed to connect for want of spotwatch's own resources.
+func exhaustedTCP(name string, role diagnosis.Role, target, addr string) diagnosis.Probe {
+	return diagnosis.Probe{Name: name, Kind: diagnosis.KindTCP, Role: role, Target: target, Failure: failure.LocalResourceExhausted,
+		Detail: diagnosis.Detail{Addr: addr, Family: "ipv4", Step: failure.StepConnect}}
+}
+
 // TestMonitorResourceExhaustionIsInternal: a check whose probes failed because spotwatch ran
 // out of file descriptors is an internal error, as a panic is: the state, the history and the
 // Spotify code stay as they were.
 func TestMonitorResourceExhaustionIsInternal(t *testing.T) {
-	exhausted := report(Facts{RoutesKnown: true},
-		fail(tcpRef("1.1.1.1:443"), failure.LocalResourceExhausted, "connect"),
-		fail(tcpRef("8.8.8.8:443"), failure.LocalResourceExhausted, "connect"),
-		fail(ap(apHost+":4070", apIP+":4070"), failure.LocalResourceExhausted, "connect"))
-	h := newHarness(t, Settings{Interval: 60 * time.Second, FailingInterval: 15 * time.Second, Timeout: 5 * time.Second, Fail: 1, Recover: 1}, 0.5, CauseOK, "exhausted", "exhausted", CauseOK)
-	h.exhausted = NewResult(exhausted, Classify(exhausted))
+	exhausted := diagnosis.Report{OS: "linux", Facts: diagnosis.Facts{RoutesKnown: true}, Probes: []diagnosis.Probe{
+		exhaustedTCP("tcp 1.1.1.1:443", diagnosis.RoleReference, "1.1.1.1:443", "1.1.1.1:443"),
+		exhaustedTCP("tcp 8.8.8.8:443", diagnosis.RoleReference, "8.8.8.8:443", "8.8.8.8:443"),
+		exhaustedTCP("tcp access point ap-gae2.spotify.com:4070", diagnosis.RoleSpotify, "ap-gae2.spotify.com:4070", "34.158.1.10:4070"),
+	}}
+	h := newHarness(t, Settings{Interval: 60 * time.Second, FailingInterval: 15 * time.Second, Timeout: 5 * time.Second, Fail: 1, Recover: 1}, 0.5, diagnosis.CauseOK, "exhausted", "exhausted", diagnosis.CauseOK)
+	h.exhausted = diagnosis.NewResult(exhausted, diagnosis.Classify(exhausted))
 	h.advance(0)
 	for i := 0; i < 2; i++ {
 		_, ev := h.toNext()
 		if ev.Status.InternalErrors != int64(i+1) {
 			t.Errorf("after %d exhausted checks: %d internal errors", i+1, ev.Status.InternalErrors)
 		}
-		if ev.Status.Cause != CauseOK || ev.Status.Code != CodeOK {
+		if ev.Status.Cause != diagnosis.CauseOK || ev.Status.Code != diagnosis.CodeOK {
 			t.Errorf("an exhausted check changed the state to %d %s", ev.Status.Code, ev.Status.Cause)
 		}
 	}
 	h.toNext()
-	if got := h.history.causes(); len(got) != 1 || got[0] != string(CauseOK) {
+	if got := h.history.causes(); len(got) != 1 || got[0] != string(diagnosis.CauseOK) {
 		t.Errorf("history = %v, want only the first ok", got)
 	}
 }
 
 func TestMonitorReload(t *testing.T) {
-	h := newHarness(t, testSettings, 0.5, CauseOK, CauseOK)
+	h := newHarness(t, testSettings, 0.5, diagnosis.CauseOK, diagnosis.CauseOK)
 	h.advance(0)
 	changed := h.clk.Changed()
 	faster := testSettings
@@ -348,7 +356,7 @@ func TestMonitorReload(t *testing.T) {
 }
 
 func TestMonitorPauseAndSlowSubscriber(t *testing.T) {
-	h := newHarness(t, testSettings, 0.5, CauseOK)
+	h := newHarness(t, testSettings, 0.5, diagnosis.CauseOK)
 	h.advance(0)
 	slow, _ := h.m.Subscribe()
 	until := h.clk.Now().Add(time.Hour)

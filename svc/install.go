@@ -15,6 +15,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/svc/api"
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
@@ -294,7 +295,7 @@ func (in *Installer) socket() (string, error) {
 }
 
 func describeStatus(st monitor.Status) string {
-	if st.Cause == monitor.CauseChecking {
+	if st.Cause == diagnosis.CauseChecking {
 		return "first check running"
 	}
 	return fmt.Sprintf("Spotify: %s", st.Cause)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/testworld"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/svc"
 	"github.com/spotwatch/spotwatch/svc/api"
 	"github.com/spotwatch/spotwatch/tray/icons"
@@ -440,7 +441,7 @@ func (n *ns) healthy() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		st, err = client.Status(ctx)
 		cancel()
-		if err == nil && st.Cause == monitor.CauseOK {
+		if err == nil && st.Cause == diagnosis.CauseOK {
 			return
 		}
 		time.Sleep(200 * time.Millisecond)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/svc/api"
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
@@ -83,9 +84,9 @@ func waitStep(t *testing.T, steps <-chan stepView, prefix string) stepView {
 }
 
 // fixedCheck is a monitor check that always finds cause.
-func fixedCheck(c monitor.Cause) monitor.CheckFunc {
-	return func(context.Context) monitor.Result {
-		return monitor.Result{Diagnosis: diag(c, monitor.Findings{}), DurationMS: 1, Version: "test"}
+func fixedCheck(c diagnosis.Cause) monitor.CheckFunc {
+	return func(context.Context) diagnosis.Result {
+		return diagnosis.Result{Diagnosis: diag(c, diagnosis.Findings{}), DurationMS: 1, Version: "test"}
 	}
 }
 
@@ -95,8 +96,8 @@ func fixedCheck(c monitor.Cause) monitor.CheckFunc {
 func TestReconnectsToTheDaemon(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m := monitor.NewMonitor(monitor.Settings{Interval: time.Hour, FailingInterval: time.Hour, Timeout: time.Minute, Fail: 1, Recover: 1},
-		fixedCheck(monitor.CauseOK), monitor.MonitorOptions{})
+	m := monitor.New(monitor.Settings{Interval: time.Hour, FailingInterval: time.Hour, Timeout: time.Minute, Fail: 1, Recover: 1},
+		fixedCheck(diagnosis.CauseOK), monitor.Options{})
 	go m.Run(ctx)
 	sock := filepath.Join(t.TempDir(), "api.sock")
 	serve := func() *api.Server {
@@ -148,8 +149,8 @@ func TestWhatToDo(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m := monitor.NewMonitor(monitor.Settings{Interval: time.Hour, FailingInterval: time.Hour, Timeout: time.Minute, Fail: 1, Recover: 1},
-		fixedCheck(monitor.CauseHostsFile), monitor.MonitorOptions{})
+	m := monitor.New(monitor.Settings{Interval: time.Hour, FailingInterval: time.Hour, Timeout: time.Minute, Fail: 1, Recover: 1},
+		fixedCheck(diagnosis.CauseHostsFile), monitor.Options{})
 	go m.Run(ctx)
 	opened := make(chan string, 1)
 	openErr := error(nil)

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/tray/icons"
 	"github.com/spotwatch/spotwatch/tray/internal/desktoptest"
 )
@@ -107,8 +107,8 @@ func expectNoNewNotes(t *testing.T, d *fakeDesktop, n int) {
 
 // problemBody is the body of a problem notification for cause: the first fix step, escaped
 // for a server that reads markup.
-func problemBody(c monitor.Cause) string {
-	return escapeMarkup(firstStep(diag(c, monitor.Findings{})))
+func problemBody(c diagnosis.Cause) string {
+	return escapeMarkup(firstStep(diag(c, diagnosis.Findings{})))
 }
 
 // menu builds the expected menu text from its changing lines.
@@ -149,7 +149,7 @@ func TestTrayOnTheSessionBus(t *testing.T) {
 		menu("Checking whether Spotify is reachable…", "", "No check finished yet", false, "Pause notifications", "[ ]", "[ ]", "[ ]"))
 
 	// "Check now" reaches the monitor: it checks, and Spotify is reachable. No notification.
-	okSummary := diag(monitor.CauseOK, monitor.Findings{}).Summary
+	okSummary := diag(diagnosis.CauseOK, diagnosis.Findings{}).Summary
 	it.click(t, "Check now")
 	tray.expect("checked ok")
 	tray.expect("step event check ok checks=1")
@@ -167,8 +167,8 @@ func TestTrayOnTheSessionBus(t *testing.T) {
 	// …the second does: one critical notification.
 	it.click(t, "Check now")
 	tray.expect("step event state dns_filtered")
-	expectNote(t, d, "Spotify Error Code 7 — blocked by your DNS filter", 2, icons.Blocked, problemBody(monitor.CauseDNSFiltered))
-	filtered := diag(monitor.CauseDNSFiltered, monitor.Findings{})
+	expectNote(t, d, "Spotify Error Code 7 — blocked by your DNS filter", 2, icons.Blocked, problemBody(diagnosis.CauseDNSFiltered))
+	filtered := diag(diagnosis.CauseDNSFiltered, diagnosis.Findings{})
 	blockedMenu := menu("Error Code 7 — DNS filter blocks Spotify", truncateRunes(filtered.Summary, maxMenuLine), "Last check 12:00 (0.2 s)", true, "Pause notifications", "[ ]", "[ ]", "[ ]")
 	expectTray(t, it, icons.Blocked, "spotwatch: Spotify Error Code 7 — blocked by your DNS filter", blockedMenu)
 	// More checks of the same state: never a second notification.
@@ -189,7 +189,7 @@ func TestTrayOnTheSessionBus(t *testing.T) {
 	tray.send("advance 59m")
 	expectNoNewNotes(t, d, 1)
 	tray.send("advance 1m")
-	expectNote(t, d, "Spotify Error Code 7 for 1 h — blocked by your DNS filter", 2, icons.Blocked, problemBody(monitor.CauseDNSFiltered))
+	expectNote(t, d, "Spotify Error Code 7 for 1 h — blocked by your DNS filter", 2, icons.Blocked, problemBody(diagnosis.CauseDNSFiltered))
 
 	// Pause for an hour (13:00 → 14:00): the entry is checked, the icon says paused, and a new
 	// problem during the pause is not notified…
@@ -207,8 +207,8 @@ func TestTrayOnTheSessionBus(t *testing.T) {
 	expectNoNewNotes(t, d, 2)
 	// …until the pause ends, if it still lasts.
 	tray.send("advance 1h")
-	expectNote(t, d, "Spotify Error Code 4 — not connected to a network", 2, icons.NoInternet, problemBody(monitor.CauseNoNetwork))
-	noNet := diag(monitor.CauseNoNetwork, monitor.Findings{})
+	expectNote(t, d, "Spotify Error Code 4 — not connected to a network", 2, icons.NoInternet, problemBody(diagnosis.CauseNoNetwork))
+	noNet := diag(diagnosis.CauseNoNetwork, diagnosis.Findings{})
 	expectTray(t, it, icons.NoInternet, "spotwatch: Spotify Error Code 4 — not connected to a network",
 		menu("Error Code 4 — Not connected to a network", truncateRunes(noNet.Summary, maxMenuLine), "Last check 13:00 (0.2 s)", true, "Pause notifications", "[ ]", "[ ]", "[ ]"))
 
@@ -288,7 +288,7 @@ func TestNoTrayOnTheDesktop(t *testing.T) {
 	tray.send("result firewall_drop")
 	it.click(t, "Check now")
 	tray.expect("step event state firewall_drop")
-	expectNote(t, d, "Spotify Error Code 7 — blocked by a firewall", 2, icons.Blocked, problemBody(monitor.CauseFirewallDrop))
+	expectNote(t, d, "Spotify Error Code 7 — blocked by a firewall", 2, icons.Blocked, problemBody(diagnosis.CauseFirewallDrop))
 	tray.send("sync")
 	expectNoNewNotes(t, d, 2)
 	tray.send("quit")

@@ -21,6 +21,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/clock"
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/tray/internal/desktoptest"
 )
 
@@ -89,17 +90,17 @@ func runHelper() int {
 
 	clk := clock.NewFake(helperStart)
 	var mu sync.Mutex
-	cause := monitor.CauseOK
-	check := func(context.Context) monitor.Result {
+	cause := diagnosis.CauseOK
+	check := func(context.Context) diagnosis.Result {
 		mu.Lock()
 		c := cause
 		mu.Unlock()
 		out.printf("checked %s", c)
-		return monitor.Result{Diagnosis: diag(c, monitor.Findings{}), DurationMS: 200, Version: "test"}
+		return diagnosis.Result{Diagnosis: diag(c, diagnosis.Findings{}), DurationMS: 200, Version: "test"}
 	}
 	hist := NewMemoryHistory(100)
-	m := monitor.NewMonitor(monitor.Settings{Interval: 24 * time.Hour, FailingInterval: 24 * time.Hour, Timeout: time.Minute, Fail: 2, Recover: 1},
-		check, monitor.MonitorOptions{Clock: clk, Logger: log, History: hist})
+	m := monitor.New(monitor.Settings{Interval: 24 * time.Hour, FailingInterval: 24 * time.Hour, Timeout: time.Minute, Fail: 2, Recover: 1},
+		check, monitor.Options{Clock: clk, Logger: log, History: hist})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	changed := clk.Changed()
@@ -148,7 +149,7 @@ func runHelper() int {
 			switch cmd {
 			case "result":
 				mu.Lock()
-				cause = monitor.Cause(arg)
+				cause = diagnosis.Cause(arg)
 				mu.Unlock()
 			case "advance":
 				d, err := time.ParseDuration(arg)

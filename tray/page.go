@@ -11,6 +11,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // The pages "What to do…" and "Open history" write and open in the browser: plain local HTML
@@ -108,9 +109,9 @@ func historyPage(recs []history.Record, now time.Time) []byte {
 	p.raw("<table><tr><th>Since</th><th>State</th><th>What was found</th><th>The state before lasted</th></tr>\n")
 	for i := len(recs) - 1; i >= 0; i-- {
 		r := recs[i]
-		d := monitor.Diagnosis{Code: monitor.Code(r.Code), Cause: monitor.Cause(r.Cause), Title: r.Title}
+		d := diagnosis.Diagnosis{Code: diagnosis.Code(r.Code), Cause: diagnosis.Cause(r.Cause), Title: r.Title}
 		state := headline(d)
-		if d.Cause == monitor.CauseChecking || d.Code == monitor.CodeUnknown {
+		if d.Cause == diagnosis.CauseChecking || d.Code == diagnosis.CodeUnknown {
 			state = "Checking"
 		}
 		lasted := ""

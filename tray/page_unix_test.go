@@ -53,7 +53,7 @@ func TestPagesInAPrivateDirectory(t *testing.T) {
 			shared := filepath.Join(tmp, "spotwatch")
 			tt.plant(t, shared, theirs)
 
-			a, err := newApp(Options{Source: Local{Monitor: monitor.NewMonitor(monitor.Settings{}, nil, monitor.MonitorOptions{})}})
+			a, err := newApp(Options{Source: Local{Monitor: monitor.New(monitor.Settings{}, nil, monitor.Options{})}})
 			if err != nil {
 				t.Fatal(err)
 			}

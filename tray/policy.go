@@ -7,6 +7,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
 
@@ -68,7 +69,7 @@ func NewPolicy(s config.Notify) *Policy {
 // Observe takes an event at time now and returns the notifications to send.
 func (p *Policy) Observe(ev monitor.Event, now time.Time) []Note {
 	st := ev.Status
-	if st.Cause == monitor.CauseChecking || st.Code == monitor.CodeUnknown {
+	if st.Cause == diagnosis.CauseChecking || st.Code == diagnosis.CodeUnknown {
 		return nil
 	}
 	prev, wasKnown := p.status, p.known
@@ -153,7 +154,7 @@ func (p *Policy) paused(now time.Time) bool {
 }
 
 // firstStep is a notification body: the first fix step and where to read the rest.
-func firstStep(d monitor.Diagnosis) string {
+func firstStep(d diagnosis.Diagnosis) string {
 	step := d.Summary
 	if len(d.Fix) > 0 {
 		step = d.Fix[0]
@@ -166,6 +167,6 @@ func plainText(s string) string {
 	return strings.ReplaceAll(s, "`", "")
 }
 
-func isProblem(c monitor.Code) bool {
-	return c == monitor.CodeNoInternet || c == monitor.CodeBlocked
+func isProblem(c diagnosis.Code) bool {
+	return c == diagnosis.CodeNoInternet || c == diagnosis.CodeBlocked
 }

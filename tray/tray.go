@@ -28,6 +28,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/clock"
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
 
@@ -204,7 +205,7 @@ func newApp(opts Options) (*app, error) {
 			a.pages.want = filepath.Join(dir, "spotwatch")
 		}
 	}
-	a.status = monitor.Status{Result: monitor.Result{Diagnosis: monitor.Diagnosis{Code: monitor.CodeUnknown, Cause: monitor.CauseChecking}}}
+	a.status = monitor.Status{Result: diagnosis.Result{Diagnosis: diagnosis.Diagnosis{Code: diagnosis.CodeUnknown, Cause: diagnosis.CauseChecking}}}
 	a.readAutostart()
 	return a, nil
 }

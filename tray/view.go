@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
 
@@ -69,7 +70,7 @@ func Present(st monitor.Status, link Link, now time.Time) View {
 		v.Tooltip = "spotwatch: connecting to the spotwatch service…"
 		v.LastCheck = "Waiting for the service to restart"
 		return v
-	case st.Cause == monitor.CauseChecking || st.Code == monitor.CodeUnknown:
+	case st.Cause == diagnosis.CauseChecking || st.Code == diagnosis.CodeUnknown:
 		v.Icon = icons.Checking
 		v.State = "Checking whether Spotify is reachable…"
 		v.Tooltip = "spotwatch: checking whether Spotify is reachable…"
@@ -95,26 +96,26 @@ func Present(st monitor.Status, link Link, now time.Time) View {
 }
 
 // iconFor picks the icon of a diagnosis.
-func iconFor(d monitor.Diagnosis) icons.ID {
+func iconFor(d diagnosis.Diagnosis) icons.ID {
 	switch {
-	case d.Cause == monitor.CauseDegraded:
+	case d.Cause == diagnosis.CauseDegraded:
 		return icons.Degraded
-	case d.Code == monitor.CodeOK:
+	case d.Code == diagnosis.CodeOK:
 		return icons.OK
-	case d.Code == monitor.CodeNoInternet:
+	case d.Code == diagnosis.CodeNoInternet:
 		return icons.NoInternet
-	case d.Code == monitor.CodeBlocked:
+	case d.Code == diagnosis.CodeBlocked:
 		return icons.Blocked
 	}
 	return icons.Checking
 }
 
 // stateLine is the first menu line.
-func stateLine(d monitor.Diagnosis) string {
+func stateLine(d diagnosis.Diagnosis) string {
 	switch {
-	case d.Cause == monitor.CauseDegraded:
+	case d.Cause == diagnosis.CauseDegraded:
 		return "Spotify reachable, " + ShortCause(d)
-	case d.Code == monitor.CodeOK:
+	case d.Code == diagnosis.CodeOK:
 		return "Spotify reachable"
 	}
 	title := d.Title
@@ -129,11 +130,11 @@ func stateLine(d monitor.Diagnosis) string {
 
 // headline is a one-line state for tooltips and notification titles:
 // "Spotify Error Code 7 — blocked by your DNS filter", "Spotify reachable".
-func headline(d monitor.Diagnosis) string {
+func headline(d diagnosis.Diagnosis) string {
 	switch {
-	case d.Cause == monitor.CauseDegraded:
+	case d.Cause == diagnosis.CauseDegraded:
 		return "Spotify reachable, " + ShortCause(d)
-	case d.Code == monitor.CodeOK:
+	case d.Code == diagnosis.CodeOK:
 		return "Spotify reachable"
 	}
 	return fmt.Sprintf("Spotify Error Code %d — %s", d.Code, ShortCause(d))
@@ -141,8 +142,8 @@ func headline(d monitor.Diagnosis) string {
 
 // ShortCause is the diagnosis' cause as a short phrase ("blocked by your DNS filter"), naming
 // the product (a filter, an antivirus) when the diagnosis' title names one.
-func ShortCause(d monitor.Diagnosis) string {
-	return monitor.ShortCause(d.Cause, monitor.Findings{Product: productIn(d.Title)})
+func ShortCause(d diagnosis.Diagnosis) string {
+	return diagnosis.ShortCause(d.Cause, diagnosis.Findings{Product: productIn(d.Title)})
 }
 
 // productIn finds the product a title names ("FortiGuard blocks Spotify", "Kaspersky is

@@ -7,12 +7,13 @@ import (
 	"unicode/utf16"
 
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
 
 func TestPresent(t *testing.T) {
 	at := t0.Add(3 * time.Minute) // 12:03
-	long := status(monitor.CauseDNSFiltered, at)
+	long := status(diagnosis.CauseDNSFiltered, at)
 	long.Title = strings.Repeat("Acme Filter ", 12) + "blocks Spotify" // a product with a long name
 	tests := []struct {
 		name      string
@@ -26,29 +27,29 @@ func TestPresent(t *testing.T) {
 		label     string
 		canFix    bool
 	}{
-		{name: "checking", st: status(monitor.CauseChecking, t0), icon: icons.Checking,
+		{name: "checking", st: status(diagnosis.CauseChecking, t0), icon: icons.Checking,
 			state: "Checking whether Spotify is reachable…", tooltip: "spotwatch: checking whether Spotify is reachable…",
 			lastCheck: "Last check 12:00 (0.2 s)", label: "Pause notifications"},
-		{name: "reconnecting to the daemon", st: status(monitor.CauseDNSFiltered, at), link: Connecting, icon: icons.Checking,
+		{name: "reconnecting to the daemon", st: status(diagnosis.CauseDNSFiltered, at), link: Connecting, icon: icons.Checking,
 			state: "Connecting to the spotwatch service…", tooltip: "spotwatch: connecting to the spotwatch service…",
 			lastCheck: "Waiting for the service to restart", label: "Pause notifications"},
-		{name: "ok", st: status(monitor.CauseOK, at), icon: icons.OK, state: "Spotify reachable",
+		{name: "ok", st: status(diagnosis.CauseOK, at), icon: icons.OK, state: "Spotify reachable",
 			tooltip: "spotwatch: Spotify reachable", lastCheck: "Last check 12:03 (0.2 s)", label: "Pause notifications", canFix: true},
-		{name: "degraded", st: status(monitor.CauseDegraded, at), icon: icons.Degraded, state: "Spotify reachable, degraded",
+		{name: "degraded", st: status(diagnosis.CauseDegraded, at), icon: icons.Degraded, state: "Spotify reachable, degraded",
 			tooltip: "spotwatch: Spotify reachable, degraded", lastCheck: "Last check 12:03 (0.2 s)", label: "Pause notifications", canFix: true},
-		{name: "code 4", st: status(monitor.CauseNoNetwork, at), icon: icons.NoInternet,
+		{name: "code 4", st: status(diagnosis.CauseNoNetwork, at), icon: icons.NoInternet,
 			state: "Error Code 4 — Not connected to a network", tooltip: "spotwatch: Spotify Error Code 4 — not connected to a network",
 			lastCheck: "Last check 12:03 (0.2 s)", label: "Pause notifications", canFix: true},
-		{name: "code 7", st: status(monitor.CauseDNSFiltered, at), icon: icons.Blocked,
+		{name: "code 7", st: status(diagnosis.CauseDNSFiltered, at), icon: icons.Blocked,
 			state: "Error Code 7 — DNS filter blocks Spotify", tooltip: "spotwatch: Spotify Error Code 7 — blocked by your DNS filter",
 			lastCheck: "Last check 12:03 (0.2 s)", label: "Pause notifications", canFix: true},
-		{name: "paused for an hour", st: paused(status(monitor.CauseDNSFiltered, at), at.Add(time.Hour)), icon: icons.Paused,
+		{name: "paused for an hour", st: paused(status(diagnosis.CauseDNSFiltered, at), at.Add(time.Hour)), icon: icons.Paused,
 			state: "Error Code 7 — DNS filter blocks Spotify", tooltip: "spotwatch: Spotify Error Code 7 — blocked by your DNS filter (notifications paused until 13:03)",
 			lastCheck: "Last check 12:03 (0.2 s)", pause: PauseHour, label: "Notifications paused until 13:03", canFix: true},
-		{name: "paused until tomorrow", st: paused(status(monitor.CauseOK, at), nextMorning(at)), icon: icons.Paused,
+		{name: "paused until tomorrow", st: paused(status(diagnosis.CauseOK, at), nextMorning(at)), icon: icons.Paused,
 			state: "Spotify reachable", tooltip: "spotwatch: Spotify reachable (notifications paused until Tue 08:00)",
 			lastCheck: "Last check 12:03 (0.2 s)", pause: PauseTomorrow, label: "Notifications paused until Tue 08:00", canFix: true},
-		{name: "a pause that has ended", st: paused(status(monitor.CauseOK, at), at.Add(-time.Second)), icon: icons.OK,
+		{name: "a pause that has ended", st: paused(status(diagnosis.CauseOK, at), at.Add(-time.Second)), icon: icons.OK,
 			state: "Spotify reachable", tooltip: "spotwatch: Spotify reachable", lastCheck: "Last check 12:03 (0.2 s)", label: "Pause notifications", canFix: true},
 	}
 	for _, tt := range tests {
@@ -59,7 +60,7 @@ func TestPresent(t *testing.T) {
 				t.Errorf("Present:\n got %+v\nwant icon %s state %q tooltip %q last %q pause %d label %q fix %v",
 					v, tt.icon, tt.state, tt.tooltip, tt.lastCheck, tt.pause, tt.label, tt.canFix)
 			}
-			if tt.st.Cause != monitor.CauseChecking && tt.link == Linked && v.Cause != truncateRunes(tt.st.Summary, maxMenuLine) {
+			if tt.st.Cause != diagnosis.CauseChecking && tt.link == Linked && v.Cause != truncateRunes(tt.st.Summary, maxMenuLine) {
 				t.Errorf("cause line %q, want the summary %q", v.Cause, tt.st.Summary)
 			}
 		})
@@ -73,21 +74,21 @@ func TestPresent(t *testing.T) {
 // TestEveryCauseHasAView: every cause of the catalogue gets an icon by its code, a state line
 // naming the code and a tooltip within Windows' limit.
 func TestEveryCauseHasAView(t *testing.T) {
-	causes := []monitor.Cause{monitor.CauseOK, monitor.CauseDegraded, monitor.CauseNoNetwork, monitor.CauseCaptivePortal,
-		monitor.CauseInternetDown, monitor.CauseDNSDown, monitor.CauseHostsFile, monitor.CauseDNSFailure, monitor.CauseDNSFiltered,
-		monitor.CauseProxyBlocked, monitor.CauseFirewallReject, monitor.CauseFirewallDrop, monitor.CauseSNIFiltered,
-		monitor.CauseTLSIntercepted, monitor.CauseBlockPage, monitor.CauseVPNBlocked, monitor.CauseSpotifyOutage, monitor.CauseUnknown}
-	want := map[monitor.Code]icons.ID{monitor.CodeOK: icons.OK, monitor.CodeNoInternet: icons.NoInternet, monitor.CodeBlocked: icons.Blocked}
+	causes := []diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseDegraded, diagnosis.CauseNoNetwork, diagnosis.CauseCaptivePortal,
+		diagnosis.CauseInternetDown, diagnosis.CauseDNSDown, diagnosis.CauseHostsFile, diagnosis.CauseDNSFailure, diagnosis.CauseDNSFiltered,
+		diagnosis.CauseProxyBlocked, diagnosis.CauseFirewallReject, diagnosis.CauseFirewallDrop, diagnosis.CauseSNIFiltered,
+		diagnosis.CauseTLSIntercepted, diagnosis.CauseBlockPage, diagnosis.CauseVPNBlocked, diagnosis.CauseSpotifyOutage, diagnosis.CauseUnknown}
+	want := map[diagnosis.Code]icons.ID{diagnosis.CodeOK: icons.OK, diagnosis.CodeNoInternet: icons.NoInternet, diagnosis.CodeBlocked: icons.Blocked}
 	for _, c := range causes {
 		v := Present(status(c, t0), Linked, t0)
 		icon := want[c.Code()]
-		if c == monitor.CauseDegraded {
+		if c == diagnosis.CauseDegraded {
 			icon = icons.Degraded
 		}
 		if v.Icon != icon {
 			t.Errorf("%s: icon %s, want %s", c, v.Icon, icon)
 		}
-		if c.Code() != monitor.CodeOK && !strings.HasPrefix(v.State, "Error Code ") {
+		if c.Code() != diagnosis.CodeOK && !strings.HasPrefix(v.State, "Error Code ") {
 			t.Errorf("%s: state line %q does not name the code", c, v.State)
 		}
 		if n := len(utf16.Encode([]rune(v.Tooltip))); n > maxTooltip {
@@ -99,18 +100,18 @@ func TestEveryCauseHasAView(t *testing.T) {
 // TestProductIn holds productIn to the fix catalogue's titles: with a product in the findings
 // the title names it and productIn finds it; with none, productIn finds nothing.
 func TestProductIn(t *testing.T) {
-	for _, c := range []monitor.Cause{monitor.CauseDNSFiltered, monitor.CauseFirewallReject, monitor.CauseFirewallDrop,
-		monitor.CauseTLSIntercepted, monitor.CauseBlockPage} {
+	for _, c := range []diagnosis.Cause{diagnosis.CauseDNSFiltered, diagnosis.CauseFirewallReject, diagnosis.CauseFirewallDrop,
+		diagnosis.CauseTLSIntercepted, diagnosis.CauseBlockPage} {
 		for _, product := range []string{"Kaspersky", "FortiGuard", "Cisco Umbrella"} {
-			d := diag(c, monitor.Findings{Product: product})
+			d := diag(c, diagnosis.Findings{Product: product})
 			if got := productIn(d.Title); got != product {
 				t.Errorf("%s: productIn(%q) = %q, want %q", c, d.Title, got, product)
 			}
-			if got, want := ShortCause(d), monitor.ShortCause(c, monitor.Findings{Product: product}); got != want {
+			if got, want := ShortCause(d), diagnosis.ShortCause(c, diagnosis.Findings{Product: product}); got != want {
 				t.Errorf("%s: ShortCause = %q, want %q", c, got, want)
 			}
 		}
-		for _, f := range []monitor.Findings{{}, {Failure: "permission_denied"}} {
+		for _, f := range []diagnosis.Findings{{}, {Failure: "permission_denied"}} {
 			if d := diag(c, f); productIn(d.Title) != "" {
 				t.Errorf("%s: productIn(%q) = %q, want none", c, d.Title, productIn(d.Title))
 			}

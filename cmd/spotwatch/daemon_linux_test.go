@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/svc/api"
 )
 
@@ -40,7 +41,7 @@ func TestDaemonOnReadOnlyState(t *testing.T) {
 	client := api.NewClient(d.socket)
 	var st monitor.Status
 	deadline := time.Now().Add(20 * time.Second)
-	for st.Cause != monitor.CauseOK {
+	for st.Cause != diagnosis.CauseOK {
 		if time.Now().After(deadline) {
 			t.Fatalf("the daemon on a read-only state directory never reached ok: %+v", st)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/testnet"
 	"github.com/spotwatch/spotwatch/internal/testworld"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/svc/api"
 )
 
@@ -109,7 +110,7 @@ func (d *daemonProc) logText() string {
 }
 
 // waitState reads events until the state's cause is want, returning the state events seen.
-func waitState(t *testing.T, events <-chan monitor.Event, errs <-chan error, want monitor.Cause) []monitor.Event {
+func waitState(t *testing.T, events <-chan monitor.Event, errs <-chan error, want diagnosis.Cause) []monitor.Event {
 	t.Helper()
 	var states []monitor.Event
 	timeout := time.After(20 * time.Second)
@@ -131,8 +132,8 @@ func waitState(t *testing.T, events <-chan monitor.Event, errs <-chan error, wan
 	}
 }
 
-func causesOf(events []monitor.Event) []monitor.Cause {
-	var out []monitor.Cause
+func causesOf(events []monitor.Event) []diagnosis.Cause {
+	var out []diagnosis.Cause
 	for _, ev := range events {
 		out = append(out, ev.Status.Cause)
 	}
@@ -154,19 +155,19 @@ func TestDaemonEventsAndHistory(t *testing.T) {
 	defer cancel()
 	events, errs := client.Events(ctx)
 
-	waitState(t, events, errs, monitor.CauseOK)
+	waitState(t, events, errs, diagnosis.CauseOK)
 	w.Zone.SetModeSuffix("spotify.com", testnet.Sinkhole)
-	failing := waitState(t, events, errs, monitor.CauseDNSFiltered)
+	failing := waitState(t, events, errs, diagnosis.CauseDNSFiltered)
 	last := failing[len(failing)-1]
-	if last.Previous != monitor.CauseOK || last.Status.Code != 7 {
+	if last.Previous != diagnosis.CauseOK || last.Status.Code != 7 {
 		t.Errorf("state event %s (previous %s, code %d), want dns_filtered after ok, code 7", last.Status.Cause, last.Previous, last.Status.Code)
 	}
 	if len(failing) != 1 {
 		t.Errorf("state events while the filter appeared: %v, want exactly one", causesOf(failing))
 	}
 	w.Zone.SetModeSuffix("spotify.com", testnet.Answer)
-	recovered := waitState(t, events, errs, monitor.CauseOK)
-	if got := recovered[len(recovered)-1]; got.Previous != monitor.CauseDNSFiltered || got.Lasted <= 0 {
+	recovered := waitState(t, events, errs, diagnosis.CauseOK)
+	if got := recovered[len(recovered)-1]; got.Previous != diagnosis.CauseDNSFiltered || got.Lasted <= 0 {
 		t.Errorf("recovery event: previous %s, lasted %v", got.Previous, got.Lasted)
 	}
 

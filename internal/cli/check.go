@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+	"github.com/spotwatch/spotwatch/monitor/probe"
 )
 
 // runCheck runs one check and prints it; the exit status is the Spotify error code.
@@ -35,7 +36,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (sta
 			status = exitInternal
 		}
 	}()
-	checker, err := monitor.NewChecker(cfg, monitor.Options{Logger: log})
+	checker, err := probe.New(cfg, probe.Options{Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
 		return exitUsage
@@ -45,7 +46,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (sta
 		fmt.Fprintln(stderr, "spotwatch: check interrupted")
 		return exitInternal
 	}
-	res := monitor.NewResult(rep, monitor.Classify(rep))
+	res := diagnosis.NewResult(rep, diagnosis.Classify(rep))
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -61,8 +62,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) (sta
 
 // checkExitStatus is the Spotify error code of a result (0, 4, 7), or exitInternal for a check
 // that gave no verdict because it failed inside spotwatch (code -1).
-func checkExitStatus(res monitor.Result) int {
-	if res.Code == monitor.CodeUnknown {
+func checkExitStatus(res diagnosis.Result) int {
+	if res.Code == diagnosis.CodeUnknown {
 		return exitInternal
 	}
 	return int(res.Code)

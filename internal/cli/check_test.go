@@ -4,30 +4,30 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // TestCheckExitStatus: the exit status is the Spotify error code, and a check that failed
 // inside spotwatch (code -1, internal_error) exits 1 like any internal error, not 255.
 func TestCheckExitStatus(t *testing.T) {
 	tests := []struct {
-		cause monitor.Cause
+		cause diagnosis.Cause
 		want  int
 	}{
-		{monitor.CauseOK, 0},
-		{monitor.CauseDegraded, 0},
-		{monitor.CauseNoNetwork, 4},
-		{monitor.CauseFirewallDrop, 7},
-		{monitor.CauseInternalError, exitInternal},
+		{diagnosis.CauseOK, 0},
+		{diagnosis.CauseDegraded, 0},
+		{diagnosis.CauseNoNetwork, 4},
+		{diagnosis.CauseFirewallDrop, 7},
+		{diagnosis.CauseInternalError, exitInternal},
 	}
 	for _, tt := range tests {
-		res := monitor.Result{Diagnosis: monitor.Diagnosis{Code: tt.cause.Code(), Cause: tt.cause, Title: "t"}}
+		res := diagnosis.Result{Diagnosis: diagnosis.Diagnosis{Code: tt.cause.Code(), Cause: tt.cause, Title: "t"}}
 		if got := checkExitStatus(res); got != tt.want {
 			t.Errorf("%s: exit status %d, want %d", tt.cause, got, tt.want)
 		}
 	}
 	var b strings.Builder
-	writeText(&b, monitor.Result{Diagnosis: monitor.Diagnosis{Code: monitor.CodeUnknown, Cause: monitor.CauseInternalError, Title: "spotwatch could not run this check"}}, false)
+	writeText(&b, diagnosis.Result{Diagnosis: diagnosis.Diagnosis{Code: diagnosis.CodeUnknown, Cause: diagnosis.CauseInternalError, Title: "spotwatch could not run this check"}}, false)
 	if strings.Contains(b.String(), "Error Code -1") {
 		t.Errorf("an internal error reads as a Spotify error code:\n%s", b.String())
 	}

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/spotwatch/spotwatch/internal/config"
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/internal/version"
 )
 
 // Exit statuses besides the Spotify error codes a check returns.
@@ -115,7 +115,7 @@ func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int 
 	if status, ok := parseArgs(fs, args, stderr); !ok {
 		return status
 	}
-	fmt.Fprintf(stdout, "spotwatch %s\n", monitor.Version)
+	fmt.Fprintf(stdout, "spotwatch %s\n", version.Version)
 	return exitOK
 }
 

@@ -20,7 +20,10 @@ import (
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/internal/logfile"
+	"github.com/spotwatch/spotwatch/internal/version"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+	"github.com/spotwatch/spotwatch/monitor/probe"
 	"github.com/spotwatch/spotwatch/svc"
 	"github.com/spotwatch/spotwatch/svc/api"
 )
@@ -126,11 +129,11 @@ func startDaemon(parent context.Context, cfg *config.Config, cfgPath string, sys
 		}
 		return fail(fmt.Errorf("opening the history: %w", err))
 	}
-	checker, err := monitor.NewChecker(cfg, monitor.Options{Logger: log})
+	checker, err := probe.New(cfg, probe.Options{Logger: log})
 	if err != nil {
 		return fail(err)
 	}
-	d.monitor = monitor.NewMonitor(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.MonitorOptions{Logger: log, History: d.store})
+	d.monitor = monitor.New(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.Options{Logger: log, History: d.store})
 
 	// The default places: the first that is provably the daemon's own (see api.SocketPaths).
 	socket := cfg.API.Socket
@@ -171,7 +174,7 @@ func startDaemon(parent context.Context, cfg *config.Config, cfgPath string, sys
 	d.run(func() { watchNetworkFor(ctx, d.monitor, log) })
 	d.run(func() { d.watchConfig(ctx) })
 	d.run(func() { d.retryStorage(ctx) })
-	log.Info("spotwatch daemon started", "version", monitor.Version, "socket", socket, "history", histPath, "config", cfgPathOrDefaults(cfgPath))
+	log.Info("spotwatch daemon started", "version", version.Version, "socket", socket, "history", histPath, "config", cfgPathOrDefaults(cfgPath))
 	return d, nil
 }
 
@@ -278,7 +281,7 @@ func (d *daemon) reload(why string) {
 		d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why, "err", err.Error())
 		return
 	}
-	checker, err := monitor.NewChecker(cfg, monitor.Options{Logger: d.log})
+	checker, err := probe.New(cfg, probe.Options{Logger: d.log})
 	if err != nil {
 		d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why, "err", err.Error())
 		return
@@ -290,9 +293,9 @@ func (d *daemon) reload(why string) {
 
 // idleCheck runs a check, then hands the memory it used back to the OS: a daemon that checks
 // once a minute should not keep a check's worth of buffers resident in between.
-func idleCheck(checker *monitor.Checker) monitor.CheckFunc {
-	check := monitor.CheckFor(checker)
-	return func(ctx context.Context) monitor.Result {
+func idleCheck(checker *probe.Checker) monitor.CheckFunc {
+	check := checker.Diagnose
+	return func(ctx context.Context) diagnosis.Result {
 		defer debug.FreeOSMemory()
 		return check(ctx)
 	}

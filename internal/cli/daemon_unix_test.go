@@ -12,6 +12,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/probe"
 )
 
 // TestReloadChecksWhoMayChangeTheConfig: a system daemon checks, on every reload and not only
@@ -44,7 +45,7 @@ func TestReloadChecksWhoMayChangeTheConfig(t *testing.T) {
 			var logged bytes.Buffer
 			log := slog.New(slog.NewTextHandler(&logged, nil))
 			cfg := config.Default()
-			checker, err := monitor.NewChecker(cfg, monitor.Options{Logger: log})
+			checker, err := probe.New(cfg, probe.Options{Logger: log})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,7 +53,7 @@ func TestReloadChecksWhoMayChangeTheConfig(t *testing.T) {
 				log:     log,
 				system:  tt.system,
 				cfgPath: path,
-				monitor: monitor.NewMonitor(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.MonitorOptions{Logger: log}),
+				monitor: monitor.New(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.Options{Logger: log}),
 			}
 			d.reload("test")
 			if !strings.Contains(logged.String(), tt.want) {

@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/spotwatch/spotwatch/internal/safetext"
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 const (
@@ -25,7 +25,7 @@ const maxEvidenceLines = 10
 // through safetext.Terminal: the monitor cleans what came from the network, and this is the
 // second line of defence, so that no escape sequence or bidi control in a report (from an older
 // or foreign daemon, say) reaches the terminal as anything but visible text.
-func writeText(w io.Writer, res monitor.Result, color bool) {
+func writeText(w io.Writer, res diagnosis.Result, color bool) {
 	paint := func(code, s string) string {
 		if !color {
 			return s
@@ -34,13 +34,13 @@ func writeText(w io.Writer, res monitor.Result, color bool) {
 	}
 	mark, tint := "✓", ansiGreen
 	switch {
-	case res.Cause == monitor.CauseDegraded:
+	case res.Cause == diagnosis.CauseDegraded:
 		mark, tint = "!", ansiAmber
-	case res.Code != monitor.CodeOK:
+	case res.Code != diagnosis.CodeOK:
 		mark, tint = "✗", ansiRed
 	}
 	verdict := safetext.Terminal(res.Title)
-	if res.Code != monitor.CodeOK && res.Code != monitor.CodeUnknown {
+	if res.Code != diagnosis.CodeOK && res.Code != diagnosis.CodeUnknown {
 		verdict = fmt.Sprintf("Spotify Error Code %d — %s", res.Code, verdict)
 	}
 	fmt.Fprintf(w, "%s %s\n", paint(tint+ansiBold, mark), paint(ansiBold, verdict))

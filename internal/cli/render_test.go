@@ -9,6 +9,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // hostile is text that would act on a terminal: it retitles the window, clears the screen,
@@ -23,13 +24,13 @@ var rendererCodes = []string{ansiReset, ansiBold, ansiRed, ansiGreen, ansiAmber,
 // older or foreign daemon, a cleaning gap) as visible escapes; the only escape sequences they
 // write are their own colours.
 func TestRenderersEscapeHostileText(t *testing.T) {
-	res := monitor.Result{
-		Diagnosis: monitor.Diagnosis{Code: monitor.CodeBlocked, Cause: monitor.Cause("tls_" + hostile), Title: "Title " + hostile,
+	res := diagnosis.Result{
+		Diagnosis: diagnosis.Diagnosis{Code: diagnosis.CodeBlocked, Cause: diagnosis.Cause("tls_" + hostile), Title: "Title " + hostile,
 			Summary: "Summary " + hostile, Fix: []string{"Fix " + hostile}, Evidence: []string{"Evidence " + hostile}},
 		StartedAt: time.Date(2026, 11, 24, 19, 0, 0, 0, time.UTC),
 	}
 	now := res.StartedAt.Add(time.Hour)
-	st := monitor.Status{Result: res, Since: res.StartedAt, LastCheck: res.StartedAt, PendingCause: monitor.Cause("dns_" + hostile)}
+	st := monitor.Status{Result: res, Since: res.StartedAt, LastCheck: res.StartedAt, PendingCause: diagnosis.Cause("dns_" + hostile)}
 	records := []history.Record{{Time: res.StartedAt, Code: 7, Cause: "cause " + hostile, Title: "title " + hostile, Previous: "prev " + hostile, Duration: time.Minute}}
 	tests := []struct {
 		name   string

@@ -13,6 +13,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/internal/safetext"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/svc"
 	"github.com/spotwatch/spotwatch/svc/api"
 	"github.com/spotwatch/spotwatch/tray"
@@ -126,7 +127,7 @@ func statusSockets(configured string, scope svc.Scope) ([]string, error) {
 // writeStatus prints the daemon's state: the diagnosis as `check` prints it, then since when,
 // the last check and whether notifications are paused.
 func writeStatus(w io.Writer, st monitor.Status, now time.Time, color bool) {
-	if st.Cause == monitor.CauseChecking {
+	if st.Cause == diagnosis.CauseChecking {
 		fmt.Fprintf(w, "… Checking: the daemon has not finished its first check yet.\n")
 		writeStorage(w, st, now)
 		return
@@ -161,7 +162,7 @@ func writeHistory(w io.Writer, records []history.Record) {
 	fmt.Fprintf(w, "\nHistory (%d state changes):\n", len(records))
 	for _, r := range records {
 		line := fmt.Sprintf("  %s  %-16s %s", r.Time.Local().Format("2006-01-02 15:04:05"), safetext.Terminal(r.Cause), safetext.Terminal(r.Title))
-		if r.Previous != "" && r.Previous != string(monitor.CauseChecking) {
+		if r.Previous != "" && r.Previous != string(diagnosis.CauseChecking) {
 			line += fmt.Sprintf(" (after %s for %s)", safetext.Terminal(r.Previous), tray.HumanDuration(r.Duration))
 		}
 		fmt.Fprintln(w, line)

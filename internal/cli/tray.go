@@ -12,7 +12,9 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/netwatch"
+	"github.com/spotwatch/spotwatch/internal/version"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/probe"
 	"github.com/spotwatch/spotwatch/svc"
 	"github.com/spotwatch/spotwatch/svc/api"
 	"github.com/spotwatch/spotwatch/tray"
@@ -51,7 +53,7 @@ func runTray(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	defer closeLog()
 	if client, socket := findDaemon(ctx, cfg, log); client != nil {
-		log.Info("spotwatch tray started: following the daemon", "version", monitor.Version, "socket", socket)
+		log.Info("spotwatch tray started: following the daemon", "version", version.Version, "socket", socket)
 		return trayExit(tray.Run(ctx, tray.Options{Source: client, History: client, Notify: cfg.Notify, Logger: log, Autostart: trayAutostart(log)}), log)
 	}
 	log.Info("no spotwatch daemon answers: checking in this process")
@@ -120,13 +122,13 @@ func findDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) (*api
 // runLocal runs a monitor in this process (with network-change re-checks and an in-memory
 // history) and the tray on it, until ctx ends or the user quits.
 func runLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
-	checker, err := monitor.NewChecker(cfg, monitor.Options{Logger: log})
+	checker, err := probe.New(cfg, probe.Options{Logger: log})
 	if err != nil {
 		log.Error("starting the checks", "err", err)
 		return exitInternal
 	}
 	hist := tray.NewMemoryHistory(localHistory)
-	m := monitor.NewMonitor(monitor.SettingsFrom(cfg), monitor.CheckFor(checker), monitor.MonitorOptions{Logger: log, History: hist})
+	m := monitor.New(monitor.SettingsFrom(cfg), checker.Diagnose, monitor.Options{Logger: log, History: hist})
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -138,7 +140,7 @@ func runLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 		defer wg.Done()
 		watchNetworkFor(ctx, m, log)
 	}()
-	log.Info("spotwatch started: monitor and tray in this process", "version", monitor.Version)
+	log.Info("spotwatch started: monitor and tray in this process", "version", version.Version)
 	err = tray.Run(ctx, tray.Options{Source: tray.Local{Monitor: m}, History: hist, Notify: cfg.Notify, Logger: log, Autostart: trayAutostart(log)})
 	cancel()
 	wg.Wait()

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/spotwatch/spotwatch/internal/lab/labworld"
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // BenchmarkLabHealthyCheckBytes counts the bytes one healthy `spotwatch check` puts on the
@@ -30,7 +30,7 @@ func BenchmarkLabHealthyCheckBytes(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if res.Cause != monitor.CauseOK {
+		if res.Cause != diagnosis.CauseOK {
 			b.Fatalf("the healthy lab was diagnosed %s", res.Cause)
 		}
 		d := after.Sub(before)

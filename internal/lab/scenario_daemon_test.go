@@ -17,6 +17,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/lab"
 	"github.com/spotwatch/spotwatch/internal/lab/labworld"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/svc/api"
 )
 
@@ -48,7 +49,7 @@ func TestLabDaemonReactsToRouteChange(t *testing.T) {
 	d := startLabDaemon(t, w.Lab, bin, cfg)
 	events := stampEvents(t, api.NewClient(d.socket))
 
-	up := d.waitState(t, events, monitor.CauseOK, 30*time.Second)
+	up := d.waitState(t, events, diagnosis.CauseOK, 30*time.Second)
 	t.Logf("first state ok after %d check(s)", up.ev.Status.Checks)
 
 	// The route goes: the state must become no_network through two checks the netlink event set off.
@@ -57,7 +58,7 @@ func TestLabDaemonReactsToRouteChange(t *testing.T) {
 	labErr(t, "removing the client's default route", err)
 	undoLater(t, f)
 	applied := time.Since(began)
-	down := d.waitState(t, events, monitor.CauseNoNetwork, reactWithin+5*time.Second)
+	down := d.waitState(t, events, diagnosis.CauseNoNetwork, reactWithin+5*time.Second)
 	took := down.at.Sub(began)
 	t.Logf("route-change-to-state-ms: %d", took.Milliseconds())
 	t.Logf("route removed (and proven) in %d ms; no_network after %d checks, in the daemon %d ms after the change",
@@ -67,7 +68,7 @@ func TestLabDaemonReactsToRouteChange(t *testing.T) {
 	// The route comes back: one good check (thresholds.recover 1) restores ok.
 	began = time.Now()
 	labErr(t, "restoring the client's default route", f.Undo(ctx))
-	back := d.waitState(t, events, monitor.CauseOK, reactWithin+5*time.Second)
+	back := d.waitState(t, events, diagnosis.CauseOK, reactWithin+5*time.Second)
 	took = back.at.Sub(began)
 	t.Logf("route-restore-to-state-ms: %d", took.Milliseconds())
 	d.assertPrompt(t, "ok after the default route came back", took, down, back, 1)
@@ -206,7 +207,7 @@ func stampEvents(t *testing.T, client *api.Client) <-chan stamped {
 
 // waitState reads events until a state event with cause want, and returns it. Another state
 // after the first one fails the test: each route change must give exactly one transition.
-func (d *labDaemon) waitState(t *testing.T, events <-chan stamped, want monitor.Cause, limit time.Duration) stamped {
+func (d *labDaemon) waitState(t *testing.T, events <-chan stamped, want diagnosis.Cause, limit time.Duration) stamped {
 	t.Helper()
 	timeout := time.After(limit)
 	var seen []string
@@ -227,7 +228,7 @@ func (d *labDaemon) waitState(t *testing.T, events <-chan stamped, want monitor.
 			switch {
 			case cause == want:
 				return s
-			case cause != monitor.CauseChecking && s.ev.Previous != cause:
+			case cause != diagnosis.CauseChecking && s.ev.Previous != cause:
 				t.Fatalf("state %s (after %s) while waiting for %s", cause, s.ev.Previous, want)
 			}
 		case <-timeout:

@@ -24,16 +24,16 @@ import (
 	"github.com/spotwatch/spotwatch/internal/lab"
 	"github.com/spotwatch/spotwatch/internal/lab/labworld"
 	"github.com/spotwatch/spotwatch/internal/testnet"
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
-var record = flag.Bool("record", false, "write each lab scenario's report to monitor/testdata/reports/<cause>-lab-<slug>.json")
+var record = flag.Bool("record", false, "write each lab scenario's report to monitor/diagnosis/testdata/reports/<cause>-lab-<slug>.json")
 
 // scenario is one cause of DESIGN.md §5 produced for real in the lab.
 type scenario struct {
 	name   string
-	code   monitor.Code
-	causes []monitor.Cause // the causes that are right; the first is the one expected
+	code   diagnosis.Code
+	causes []diagnosis.Cause // the causes that are right; the first is the one expected
 	// fault applies the fault, proves it is in place (a lab error otherwise) and registers
 	// its removal with t.Cleanup. It returns the lab faults whose rules the check must meet.
 	fault func(t *testing.T, ctx context.Context, w *labworld.World) []*lab.Fault
@@ -43,29 +43,29 @@ type scenario struct {
 var spotifyNet = netip.MustParsePrefix("203.0.113.10/31")
 
 func scenarios() []scenario {
-	one := func(c monitor.Cause) []monitor.Cause { return []monitor.Cause{c} }
+	one := func(c diagnosis.Cause) []diagnosis.Cause { return []diagnosis.Cause{c} }
 	return []scenario{
-		{"healthy", 0, one(monitor.CauseOK), noFault},
-		{"no default route", 4, one(monitor.CauseNoNetwork), labFault((*lab.Lab).RemoveDefaultRoute)},
-		{"all forwarding dropped", 4, one(monitor.CauseInternetDown), labFault((*lab.Lab).DropForward)},
-		{"dns dropped", 4, one(monitor.CauseDNSDown), labFault((*lab.Lab).DropDNS)},
-		{"dns nxdomain for spotify", 7, one(monitor.CauseDNSFailure), spotifyDNS(testnet.NXDomain, "NXDOMAIN")},
-		{"dns servfail for spotify", 7, one(monitor.CauseDNSFailure), spotifyDNS(testnet.ServFail, "SERVFAIL")},
-		{"dns 0.0.0.0 for spotify", 7, one(monitor.CauseDNSFiltered), spotifyDNS(testnet.Sinkhole, "0.0.0.0")},
-		{"hosts file maps spotify to 0.0.0.0", 7, one(monitor.CauseHostsFile), hostsFile},
-		{"firewall reject tcp-reset", 7, one(monitor.CauseFirewallReject), firewallReject},
-		{"firewall drop", 7, one(monitor.CauseFirewallDrop), firewallDrop},
-		{"sni filter on spotify", 7, one(monitor.CauseSNIFiltered), sniFilter},
-		{"only port 4070 dropped", 0, one(monitor.CauseDegraded), only4070},
-		{"captive portal", 4, one(monitor.CauseCaptivePortal), captivePortal},
-		{"proxy refuses spotify", 7, one(monitor.CauseProxyBlocked), proxyRefuses},
-		{"tls interception trusted ca", 7, one(monitor.CauseTLSIntercepted), intercept(true)},
-		{"tls interception untrusted ca", 7, one(monitor.CauseTLSIntercepted), intercept(false)},
-		{"dns sends spotify to a block page", 7, one(monitor.CauseBlockPage), blockPage},
-		{"vpn wg0 with spotify dropped", 7, one(monitor.CauseVPNBlocked), vpnDrop},
-		{"spotify answers 503", 7, one(monitor.CauseSpotifyOutage), outage},
-		{"delay 300ms and 10% loss", 0, []monitor.Cause{monitor.CauseOK, monitor.CauseDegraded}, slowLossy(300 * time.Millisecond)},
-		{"satellite: delay 600ms and 10% loss", 0, []monitor.Cause{monitor.CauseOK, monitor.CauseDegraded}, slowLossy(600 * time.Millisecond)},
+		{"healthy", 0, one(diagnosis.CauseOK), noFault},
+		{"no default route", 4, one(diagnosis.CauseNoNetwork), labFault((*lab.Lab).RemoveDefaultRoute)},
+		{"all forwarding dropped", 4, one(diagnosis.CauseInternetDown), labFault((*lab.Lab).DropForward)},
+		{"dns dropped", 4, one(diagnosis.CauseDNSDown), labFault((*lab.Lab).DropDNS)},
+		{"dns nxdomain for spotify", 7, one(diagnosis.CauseDNSFailure), spotifyDNS(testnet.NXDomain, "NXDOMAIN")},
+		{"dns servfail for spotify", 7, one(diagnosis.CauseDNSFailure), spotifyDNS(testnet.ServFail, "SERVFAIL")},
+		{"dns 0.0.0.0 for spotify", 7, one(diagnosis.CauseDNSFiltered), spotifyDNS(testnet.Sinkhole, "0.0.0.0")},
+		{"hosts file maps spotify to 0.0.0.0", 7, one(diagnosis.CauseHostsFile), hostsFile},
+		{"firewall reject tcp-reset", 7, one(diagnosis.CauseFirewallReject), firewallReject},
+		{"firewall drop", 7, one(diagnosis.CauseFirewallDrop), firewallDrop},
+		{"sni filter on spotify", 7, one(diagnosis.CauseSNIFiltered), sniFilter},
+		{"only port 4070 dropped", 0, one(diagnosis.CauseDegraded), only4070},
+		{"captive portal", 4, one(diagnosis.CauseCaptivePortal), captivePortal},
+		{"proxy refuses spotify", 7, one(diagnosis.CauseProxyBlocked), proxyRefuses},
+		{"tls interception trusted ca", 7, one(diagnosis.CauseTLSIntercepted), intercept(true)},
+		{"tls interception untrusted ca", 7, one(diagnosis.CauseTLSIntercepted), intercept(false)},
+		{"dns sends spotify to a block page", 7, one(diagnosis.CauseBlockPage), blockPage},
+		{"vpn wg0 with spotify dropped", 7, one(diagnosis.CauseVPNBlocked), vpnDrop},
+		{"spotify answers 503", 7, one(diagnosis.CauseSpotifyOutage), outage},
+		{"delay 300ms and 10% loss", 0, []diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseDegraded}, slowLossy(300 * time.Millisecond)},
+		{"satellite: delay 600ms and 10% loss", 0, []diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseDegraded}, slowLossy(600 * time.Millisecond)},
 	}
 }
 
@@ -155,7 +155,7 @@ func buildSpotwatch(t testing.TB) string {
 
 // runCheck runs `spotwatch check --json --config cfg` in the client namespace and returns its
 // result and raw output. The exit status must be the result's code.
-func runCheck(t testing.TB, ctx context.Context, l *lab.Lab, bin, cfg string) (monitor.Result, []byte) {
+func runCheck(t testing.TB, ctx context.Context, l *lab.Lab, bin, cfg string) (diagnosis.Result, []byte) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -171,7 +171,7 @@ func runCheck(t testing.TB, ctx context.Context, l *lab.Lab, bin, cfg string) (m
 	case err != nil:
 		t.Fatalf("running spotwatch in the client: %v\n%s", err, stderr.String())
 	}
-	var res monitor.Result
+	var res diagnosis.Result
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		t.Fatalf("spotwatch check --json (exit %d) printed no result: %v\nstdout: %s\nstderr: %s", status, err, stdout.String(), stderr.String())
 	}
@@ -195,7 +195,7 @@ func hits(t *testing.T, ctx context.Context, faults []*lab.Fault) []uint64 {
 	return out
 }
 
-func probesText(probes []monitor.Probe) string {
+func probesText(probes []diagnosis.Probe) string {
 	var b strings.Builder
 	for _, p := range probes {
 		data, _ := json.Marshal(p)
@@ -208,19 +208,19 @@ var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
 
 // saveReport writes the check's evidence (a monitor.Report) as a golden input of the
 // classifier's TestClassifyGoldenReports.
-func saveReport(t *testing.T, cause monitor.Cause, name string, raw []byte) {
+func saveReport(t *testing.T, cause diagnosis.Cause, name string, raw []byte) {
 	t.Helper()
-	var res monitor.Result
+	var res diagnosis.Result
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
 	}
-	rep := monitor.Report{StartedAt: res.StartedAt, OS: "linux", Facts: res.Facts, Probes: res.Probes}
+	rep := diagnosis.Report{StartedAt: res.StartedAt, OS: "linux", Facts: res.Facts, Probes: res.Probes}
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	slug := strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(name), "-"), "-")
-	path := filepath.Join("..", "..", "monitor", "testdata", "reports", string(cause)+"-lab-"+slug+".json")
+	path := filepath.Join("..", "..", "monitor", "diagnosis", "testdata", "reports", string(cause)+"-lab-"+slug+".json")
 	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}

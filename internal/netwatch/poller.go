@@ -7,10 +7,13 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/spotwatch/spotwatch/internal/netstate"
 )
 
 // Poller is the fallback watcher: it compares a fingerprint of the network configuration (the
-// interfaces' names, flags and addresses, and on Linux the default routes) every interval.
+// interfaces' names, flags and addresses, and on Linux the default routes as internal/netstate
+// reads them for a check's facts) every interval.
 type Poller struct {
 	interval time.Duration
 }
@@ -74,10 +77,12 @@ func fingerprint() (string, error) {
 		}
 		b.WriteByte('\n')
 	}
-	routes, err := defaultRoutes()
+	routes, _, err := netstate.DefaultRoutes()
 	if err != nil {
 		return "", fmt.Errorf("listing default routes: %w", err)
 	}
-	b.WriteString(routes)
+	for _, r := range routes {
+		fmt.Fprintf(&b, "default %s dev %s via %s\n", r.Family, r.Interface, r.Gateway)
+	}
 	return b.String(), nil
 }

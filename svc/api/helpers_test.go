@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spotwatch/spotwatch/internal/version"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // fakeSource is a Source whose state and events the test sets. It behaves like the monitor's
@@ -25,7 +27,7 @@ type fakeSource struct {
 	pauses []time.Time
 }
 
-func newFakeSource(cause monitor.Cause) *fakeSource {
+func newFakeSource(cause diagnosis.Cause) *fakeSource {
 	return &fakeSource{
 		status: monitor.Status{Result: result(cause, 10), Checks: 1},
 		subs:   map[int]chan monitor.Event{},
@@ -101,14 +103,14 @@ func (f *fakeSource) dropAll() {
 }
 
 // result is a check result of the given cause.
-func result(cause monitor.Cause, ms int64) monitor.Result {
-	return monitor.Result{
-		Diagnosis: monitor.Diagnosis{Code: cause.Code(), Cause: cause, Title: "title of " + string(cause),
+func result(cause diagnosis.Cause, ms int64) diagnosis.Result {
+	return diagnosis.Result{
+		Diagnosis: diagnosis.Diagnosis{Code: cause.Code(), Cause: cause, Title: "title of " + string(cause),
 			Summary: "summary of " + string(cause), Fix: []string{"fix"}, Evidence: []string{"evidence"}},
-		Probes:     []monitor.Probe{{Name: "dns apresolve.spotify.com (system)", Kind: monitor.KindDNS, OK: cause.Code() == monitor.CodeOK}},
+		Probes:     []diagnosis.Probe{{Name: "dns apresolve.spotify.com (system)", Kind: diagnosis.KindDNS, OK: cause.Code() == diagnosis.CodeOK}},
 		StartedAt:  time.Date(2026, 11, 24, 19, 0, 0, 0, time.UTC),
 		DurationMS: ms,
-		Version:    monitor.Version,
+		Version:    version.Version,
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // childModeEnv selects what a re-executed test binary does as another user (see childMode);
@@ -166,7 +166,7 @@ func (c *child) stop(t *testing.T) {
 func TestFloodByAnotherUID(t *testing.T) {
 	checkNoLeaks(t)
 	dir, bin := foreignDir(t)
-	src := newFakeSource(monitor.CauseOK)
+	src := newFakeSource(diagnosis.CauseOK)
 	ts := startServerAt(t, filepath.Join(dir, "run", "spotwatch.sock"), ServerOptions{Source: src, System: true}, true)
 
 	var old syscall.Rlimit
@@ -206,7 +206,7 @@ func TestFloodByAnotherUID(t *testing.T) {
 func TestStreamsPerUID(t *testing.T) {
 	checkNoLeaks(t)
 	dir, bin := foreignDir(t)
-	ts := startServerAt(t, filepath.Join(dir, "run", "spotwatch.sock"), ServerOptions{Source: newFakeSource(monitor.CauseOK), System: true}, true)
+	ts := startServerAt(t, filepath.Join(dir, "run", "spotwatch.sock"), ServerOptions{Source: newFakeSource(diagnosis.CauseOK), System: true}, true)
 
 	hog := startChild(t, bin, 65534, "streams", ts.path, 70)
 	line := hog.line(t)

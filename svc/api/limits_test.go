@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/history"
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // TestConnLimiter walks the admission rules: a per-user cap for ordinary users, a shared pool
@@ -86,7 +86,7 @@ var errUnknownPeer = fmt.Errorf("peer credentials: %w", errors.ErrUnsupported)
 // root (another peer, told apart by the credentials) still gets its status.
 func TestConnectionCapAnswers503(t *testing.T) {
 	checkNoLeaks(t)
-	src := newFakeSource(monitor.CauseOK)
+	src := newFakeSource(diagnosis.CauseOK)
 	peers := &switchPeers{uid: 4242}
 	ts := startServer(t, ServerOptions{Source: src, System: true, Peers: peers}, true)
 	var held []net.Conn
@@ -130,7 +130,7 @@ func TestConnectionCapAnswers503(t *testing.T) {
 // cannot hold a slot with a request a minute).
 func TestIdleConnectionClosed(t *testing.T) {
 	checkNoLeaks(t)
-	ts := startServer(t, ServerOptions{Source: newFakeSource(monitor.CauseOK)}, false)
+	ts := startServer(t, ServerOptions{Source: newFakeSource(diagnosis.CauseOK)}, false)
 	c, err := net.Dial("unix", ts.path)
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +177,7 @@ func TestHistoryLimitCapped(t *testing.T) {
 		mu.Unlock()
 		return store.Last(limit)
 	}
-	ts := startServer(t, ServerOptions{Source: newFakeSource(monitor.CauseOK), History: last}, false)
+	ts := startServer(t, ServerOptions{Source: newFakeSource(diagnosis.CauseOK), History: last}, false)
 	tests := []struct {
 		limit     string
 		wantAsked int
@@ -225,7 +225,7 @@ func TestCheckRequestsCoalesced(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := newFakeSource(monitor.CauseOK)
+			src := newFakeSource(diagnosis.CauseOK)
 			ts := startServer(t, ServerOptions{Source: src}, false)
 			ts.checks.interval = tt.interval
 			c := NewClient(ts.path)

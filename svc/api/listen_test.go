@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 func TestDefaultSocketPath(t *testing.T) {
@@ -112,8 +112,8 @@ func TestStaleSocket(t *testing.T) {
 	if _, err := NewClient(path).Status(t.Context()); !errors.Is(err, ErrNoDaemon) || !strings.Contains(err.Error(), "nothing answers on "+path) {
 		t.Fatalf("Status on a stale socket: %v, want ErrNoDaemon saying nothing answers", err)
 	}
-	ts := startServerAt(t, path, ServerOptions{Source: newFakeSource(monitor.CauseOK)}, false)
-	if st, err := NewClient(ts.path).Status(t.Context()); err != nil || st.Cause != monitor.CauseOK {
+	ts := startServerAt(t, path, ServerOptions{Source: newFakeSource(diagnosis.CauseOK)}, false)
+	if st, err := NewClient(ts.path).Status(t.Context()); err != nil || st.Cause != diagnosis.CauseOK {
 		t.Fatalf("Status from the new daemon: %v %v", st.Cause, err)
 	}
 }
@@ -122,7 +122,7 @@ func TestStaleSocket(t *testing.T) {
 // keeps answering.
 func TestLiveSocket(t *testing.T) {
 	checkNoLeaks(t)
-	ts := startServer(t, ServerOptions{Source: newFakeSource(monitor.CauseOK)}, false)
+	ts := startServer(t, ServerOptions{Source: newFakeSource(diagnosis.CauseOK)}, false)
 	ln, err := Listen(ts.path, false)
 	if err == nil {
 		ln.Close()

@@ -18,17 +18,18 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/failure"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // knownCauses are the values of spotwatch_state's cause label, all always exported (0 or 1) so
 // that a query sees a cause turn off as well as on.
-var knownCauses = [...]monitor.Cause{
-	monitor.CauseChecking, monitor.CauseOK, monitor.CauseDegraded,
-	monitor.CauseNoNetwork, monitor.CauseCaptivePortal, monitor.CauseInternetDown, monitor.CauseDNSDown,
-	monitor.CauseHostsFile, monitor.CauseDNSFailure, monitor.CauseDNSFiltered, monitor.CauseProxyBlocked,
-	monitor.CauseFirewallReject, monitor.CauseFirewallDrop, monitor.CauseSNIFiltered,
-	monitor.CauseTLSIntercepted, monitor.CauseBlockPage, monitor.CauseVPNBlocked,
-	monitor.CauseSpotifyOutage, monitor.CauseUnknown,
+var knownCauses = [...]diagnosis.Cause{
+	diagnosis.CauseChecking, diagnosis.CauseOK, diagnosis.CauseDegraded,
+	diagnosis.CauseNoNetwork, diagnosis.CauseCaptivePortal, diagnosis.CauseInternetDown, diagnosis.CauseDNSDown,
+	diagnosis.CauseHostsFile, diagnosis.CauseDNSFailure, diagnosis.CauseDNSFiltered, diagnosis.CauseProxyBlocked,
+	diagnosis.CauseFirewallReject, diagnosis.CauseFirewallDrop, diagnosis.CauseSNIFiltered,
+	diagnosis.CauseTLSIntercepted, diagnosis.CauseBlockPage, diagnosis.CauseVPNBlocked,
+	diagnosis.CauseSpotifyOutage, diagnosis.CauseUnknown,
 }
 
 // checkBuckets are the bounds of spotwatch_check_duration_seconds: a check takes tens of

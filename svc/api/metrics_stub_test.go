@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 func TestMetricsNotBuilt(t *testing.T) {
-	src := newFakeSource(monitor.CauseOK)
+	src := newFakeSource(diagnosis.CauseOK)
 	if err := ServeMetrics(t.Context(), "0.0.0.0:9000", src, nil); err == nil || !strings.Contains(err.Error(), "not a loopback address") {
 		t.Errorf("ServeMetrics on 0.0.0.0: %v, want the loopback refusal", err)
 	}

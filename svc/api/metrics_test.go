@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 func TestMetricsRefusesNonLoopback(t *testing.T) {
 	checkNoLeaks(t)
-	src := newFakeSource(monitor.CauseOK)
+	src := newFakeSource(diagnosis.CauseOK)
 	for _, listen := range []string{"0.0.0.0:9000", "192.0.2.1:9000", "[::]:9000", ":9000", "example.com:9000", "127.0.0.1", "10.0.0.1:9100", "[fe80::1]:9100"} {
 		err := ServeMetrics(t.Context(), listen, src, nil)
 		if err == nil || !strings.Contains(err.Error(), "metrics.listen") {
@@ -35,17 +36,17 @@ func TestMetricsRefusesNonLoopback(t *testing.T) {
 // TestMetrics scrapes a real monitor after scripted checks.
 func TestMetrics(t *testing.T) {
 	checkNoLeaks(t)
-	blocked := result(monitor.CauseDNSFiltered, 1500)
-	blocked.Probes = []monitor.Probe{
-		{Kind: monitor.KindDNS, Failure: "dns_bogon"},
-		{Kind: monitor.KindDNS, Failure: "dns_bogon"},
-		{Kind: monitor.KindHTTPS, Failure: "unknown_failure: something odd at 0xc000123"},
-		{Kind: monitor.KindDoH, OK: true},
+	blocked := result(diagnosis.CauseDNSFiltered, 1500)
+	blocked.Probes = []diagnosis.Probe{
+		{Kind: diagnosis.KindDNS, Failure: "dns_bogon"},
+		{Kind: diagnosis.KindDNS, Failure: "dns_bogon"},
+		{Kind: diagnosis.KindHTTPS, Failure: "unknown_failure: something odd at 0xc000123"},
+		{Kind: diagnosis.KindDoH, OK: true},
 	}
-	sc := newScript(blocked, monitor.Result{Diagnosis: monitor.Diagnosis{Cause: "panic"}})
+	sc := newScript(blocked, diagnosis.Result{Diagnosis: diagnosis.Diagnosis{Cause: "panic"}})
 	// The monitor starts checking at once: subscribe the metrics before it runs.
-	m := monitor.NewMonitor(monitor.Settings{Interval: time.Hour, FailingInterval: time.Hour, Timeout: 5 * time.Second, Fail: 1, Recover: 1},
-		sc.check, monitor.MonitorOptions{})
+	m := monitor.New(monitor.Settings{Interval: time.Hour, FailingInterval: time.Hour, Timeout: 5 * time.Second, Fail: 1, Recover: 1},
+		sc.check, monitor.Options{})
 	ln, err := ListenMetrics("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // childEnv names the socket a re-executed test binary talks to as another user.
@@ -94,7 +94,7 @@ func TestForeignUID(t *testing.T) {
 	bin := filepath.Join(dir, "api.test")
 	copyFile(t, bin)
 
-	src := newFakeSource(monitor.CauseSNIFiltered)
+	src := newFakeSource(diagnosis.CauseSNIFiltered)
 	ts := startServerAt(t, filepath.Join(dir, "run", "spotwatch.sock"), ServerOptions{Source: src, System: true}, true)
 
 	cmd := exec.CommandContext(t.Context(), bin)
@@ -112,7 +112,7 @@ func TestForeignUID(t *testing.T) {
 	if rep.UID != 65534 {
 		t.Fatalf("the child ran as uid %d", rep.UID)
 	}
-	if rep.StatusErr != "" || rep.Cause != string(monitor.CauseSNIFiltered) {
+	if rep.StatusErr != "" || rep.Cause != string(diagnosis.CauseSNIFiltered) {
 		t.Errorf("uid 65534 could not read the status: %q (cause %q)", rep.StatusErr, rep.Cause)
 	}
 	if rep.CheckCode != 403 || rep.PauseCode != 403 {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // fakePeers says every connection comes from uid, or fails with err.
@@ -60,7 +60,7 @@ func TestAuthorizer(t *testing.T) {
 // a foreign user reads but gets 403 on POST, with a JSON error, and nothing reaches the source.
 func TestForbiddenThroughServer(t *testing.T) {
 	checkNoLeaks(t)
-	src := newFakeSource(monitor.CauseOK)
+	src := newFakeSource(diagnosis.CauseOK)
 	ts := startServer(t, ServerOptions{Source: src, System: true, Peers: fakePeers{uid: 4242}}, true)
 	ts.auth.owner = 1000
 	c := NewClient(ts.path)

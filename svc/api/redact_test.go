@@ -20,6 +20,8 @@ import (
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/internal/testworld"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+	"github.com/spotwatch/spotwatch/monitor/probe"
 )
 
 // redactChildEnv names the socket TestSystemAPIRedactsProxyPassword's re-executed copy reads as
@@ -53,11 +55,11 @@ func TestSystemAPIRedactsProxyPassword(t *testing.T) {
 
 	var logBuf syncBuffer
 	log := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	checker, err := monitor.NewChecker(w.Config(), monitor.Options{
+	checker, err := probe.New(w.Config(), probe.Options{
 		Logger:      log,
 		SystemRoots: w.SystemRoots(),
 		Getenv:      func(k string) string { return map[string]string{"HTTPS_PROXY": proxy}[k] },
-		Facts:       monitor.FactsSource{PrefsFiles: []string{}},
+		Facts:       probe.FactsSource{PrefsFiles: []string{}},
 		GOOS:        "linux",
 	})
 	if err != nil {
@@ -75,8 +77,8 @@ func TestSystemAPIRedactsProxyPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	m := monitor.NewMonitor(monitor.Settings{Interval: time.Hour, FailingInterval: time.Hour, Timeout: 20 * time.Second, Fail: 1, Recover: 1},
-		monitor.CheckFor(checker), monitor.MonitorOptions{Logger: log, History: store})
+	m := monitor.New(monitor.Settings{Interval: time.Hour, FailingInterval: time.Hour, Timeout: 20 * time.Second, Fail: 1, Recover: 1},
+		checker.Diagnose, monitor.Options{Logger: log, History: store})
 	runCtx, stopRun := context.WithCancel(context.Background())
 	runDone := make(chan struct{})
 	go func() {
@@ -84,7 +86,7 @@ func TestSystemAPIRedactsProxyPassword(t *testing.T) {
 		m.Run(runCtx)
 	}()
 	t.Cleanup(func() { stopRun(); <-runDone })
-	for deadline := time.Now().Add(30 * time.Second); m.Status().Cause != monitor.CauseProxyBlocked; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); m.Status().Cause != diagnosis.CauseProxyBlocked; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the daemon's state is %s, want proxy_blocked", m.Status().Cause)
 		}

@@ -15,16 +15,17 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 var fixedNow = time.Date(2026, 11, 24, 19, 30, 0, 0, time.UTC)
 
 func TestStatusRoundTrip(t *testing.T) {
 	checkNoLeaks(t)
-	src := newFakeSource(monitor.CauseDNSFiltered)
+	src := newFakeSource(diagnosis.CauseDNSFiltered)
 	paused := fixedNow.Add(time.Hour)
 	src.status.PausedUntil = &paused
-	src.status.PendingCause = monitor.CauseOK
+	src.status.PendingCause = diagnosis.CauseOK
 	src.status.Since = fixedNow.Add(-time.Minute)
 	src.status.LastCheck = fixedNow
 	src.status.LastCheckMS = 143
@@ -70,13 +71,13 @@ func TestHistory(t *testing.T) {
 	defer store.Close()
 	var want []history.Record
 	for i, cause := range []string{"ok", "dns_filtered", "ok", "firewall_drop", "ok"} {
-		r := history.Record{Time: fixedNow.Add(time.Duration(i) * time.Minute), Code: int(monitor.Cause(cause).Code()), Cause: cause, Title: cause}
+		r := history.Record{Time: fixedNow.Add(time.Duration(i) * time.Minute), Code: int(diagnosis.Cause(cause).Code()), Cause: cause, Title: cause}
 		if err := store.Append(r); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, r)
 	}
-	ts := startServer(t, ServerOptions{Source: newFakeSource(monitor.CauseOK), History: store.Last}, false)
+	ts := startServer(t, ServerOptions{Source: newFakeSource(diagnosis.CauseOK), History: store.Last}, false)
 	c := NewClient(ts.path)
 
 	tests := []struct {
@@ -116,7 +117,7 @@ func TestHistoryErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := startServer(t, ServerOptions{Source: newFakeSource(monitor.CauseOK), History: tt.history}, false)
+			ts := startServer(t, ServerOptions{Source: newFakeSource(diagnosis.CauseOK), History: tt.history}, false)
 			_, err := NewClient(ts.path).History(t.Context(), 10)
 			var se *StatusError
 			if !errors.As(err, &se) || se.StatusCode != tt.code {
@@ -126,7 +127,7 @@ func TestHistoryErrors(t *testing.T) {
 	}
 	t.Run("empty history is an empty array", func(t *testing.T) {
 		empty := func(int) ([]history.Record, error) { return nil, nil }
-		ts := startServer(t, ServerOptions{Source: newFakeSource(monitor.CauseOK), History: empty}, false)
+		ts := startServer(t, ServerOptions{Source: newFakeSource(diagnosis.CauseOK), History: empty}, false)
 		resp, err := rawClient(ts.path).Get("http://spotwatch/v1/history")
 		if err != nil {
 			t.Fatal(err)
@@ -143,19 +144,19 @@ func TestHistoryErrors(t *testing.T) {
 // order, and the stream ends when the server shuts down.
 func TestEventStream(t *testing.T) {
 	checkNoLeaks(t)
-	src := newFakeSource(monitor.CauseOK)
+	src := newFakeSource(diagnosis.CauseOK)
 	ts := startServer(t, ServerOptions{Source: src}, false)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	events, errs := NewClient(ts.path).Events(ctx)
 
-	if ev := nextEvent(t, events, errs); ev.Type != monitor.EventState || ev.Status.Cause != monitor.CauseOK {
+	if ev := nextEvent(t, events, errs); ev.Type != monitor.EventState || ev.Status.Cause != diagnosis.CauseOK {
 		t.Fatalf("first event %s %s, want the current state (ok)", ev.Type, ev.Status.Cause)
 	}
-	okRes, blocked := result(monitor.CauseOK, 20), result(monitor.CauseFirewallDrop, 5000)
+	okRes, blocked := result(diagnosis.CauseOK, 20), result(diagnosis.CauseFirewallDrop, 5000)
 	sent := []monitor.Event{
 		{Type: monitor.EventCheck, Status: monitor.Status{Result: okRes, Checks: 2}, Check: &okRes},
-		{Type: monitor.EventState, Status: monitor.Status{Result: blocked, Checks: 3}, Previous: monitor.CauseOK, Lasted: 90 * time.Minute},
+		{Type: monitor.EventState, Status: monitor.Status{Result: blocked, Checks: 3}, Previous: diagnosis.CauseOK, Lasted: 90 * time.Minute},
 		{Type: monitor.EventCheck, Status: monitor.Status{Result: blocked, Checks: 3}, Check: &blocked},
 	}
 	for _, ev := range sent {
@@ -193,7 +194,7 @@ func TestEventStream(t *testing.T) {
 func TestEventStreamEnds(t *testing.T) {
 	checkNoLeaks(t)
 	t.Run("the source drops a subscriber that fell behind", func(t *testing.T) {
-		src := newFakeSource(monitor.CauseOK)
+		src := newFakeSource(diagnosis.CauseOK)
 		ts := startServer(t, ServerOptions{Source: src}, false)
 		events, errs := NewClient(ts.path).Events(t.Context())
 		nextEvent(t, events, errs)
@@ -205,7 +206,7 @@ func TestEventStreamEnds(t *testing.T) {
 		}
 	})
 	t.Run("the client cancels", func(t *testing.T) {
-		src := newFakeSource(monitor.CauseOK)
+		src := newFakeSource(diagnosis.CauseOK)
 		ts := startServer(t, ServerOptions{Source: src}, false)
 		ctx, cancel := context.WithCancel(t.Context())
 		events, errs := NewClient(ts.path).Events(ctx)
@@ -225,7 +226,7 @@ func TestEventStreamEnds(t *testing.T) {
 		}
 	})
 	t.Run("too many streams", func(t *testing.T) {
-		src := newFakeSource(monitor.CauseOK)
+		src := newFakeSource(diagnosis.CauseOK)
 		ts := startServer(t, ServerOptions{Source: src}, false)
 		c := NewClient(ts.path)
 		for range maxStreamsPerUser {
@@ -244,7 +245,7 @@ func TestEventStreamEnds(t *testing.T) {
 
 func TestEventHeartbeat(t *testing.T) {
 	checkNoLeaks(t)
-	ts := startServer(t, ServerOptions{Source: newFakeSource(monitor.CauseOK)}, false)
+	ts := startServer(t, ServerOptions{Source: newFakeSource(diagnosis.CauseOK)}, false)
 	ts.heartbeat = 20 * time.Millisecond
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -274,7 +275,7 @@ func TestEventHeartbeat(t *testing.T) {
 
 func TestCheckNowAndPause(t *testing.T) {
 	checkNoLeaks(t)
-	src := newFakeSource(monitor.CauseOK)
+	src := newFakeSource(diagnosis.CauseOK)
 	ts := startServer(t, ServerOptions{Source: src, Now: func() time.Time { return fixedNow }}, false)
 	c := NewClient(ts.path)
 	ctx := t.Context()
@@ -333,7 +334,7 @@ func TestCheckNowAndPause(t *testing.T) {
 // TestBadRequests checks the status and the JSON error of requests the API refuses.
 func TestBadRequests(t *testing.T) {
 	checkNoLeaks(t)
-	src := newFakeSource(monitor.CauseOK)
+	src := newFakeSource(diagnosis.CauseOK)
 	empty := func(int) ([]history.Record, error) { return nil, nil }
 	ts := startServer(t, ServerOptions{Source: src, History: empty, Now: func() time.Time { return fixedNow }}, false)
 	hc := rawClient(ts.path)

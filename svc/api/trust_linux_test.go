@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // impostorFix is the advice the impostor's fake daemon gives.
@@ -26,7 +26,7 @@ func impostorMain(path string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	src := newFakeSource(monitor.CauseDNSFiltered)
+	src := newFakeSource(diagnosis.CauseDNSFiltered)
 	src.status.Fix = []string{impostorFix}
 	srv := NewServer(ServerOptions{Source: src})
 	go srv.Serve(ln)
@@ -92,7 +92,7 @@ func TestImpostorSocket(t *testing.T) {
 	if info.Mode().Perm() != 0o700 || int(info.Sys().(*syscall.Stat_t).Uid) != os.Getuid() {
 		t.Errorf("the fallback directory is %v owned by uid %d, want 0700 and ours", info.Mode(), info.Sys().(*syscall.Stat_t).Uid)
 	}
-	srv := NewServer(ServerOptions{Source: newFakeSource(monitor.CauseOK)})
+	srv := NewServer(ServerOptions{Source: newFakeSource(diagnosis.CauseOK)})
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	defer func() {
@@ -103,7 +103,7 @@ func TestImpostorSocket(t *testing.T) {
 	}()
 
 	st, err := NewClient(paths...).Status(t.Context())
-	if err != nil || st.Cause != monitor.CauseOK {
+	if err != nil || st.Cause != diagnosis.CauseOK {
 		t.Fatalf("Status through the same places: %s, %v; want the real daemon's ok", st.Cause, err)
 	}
 	for _, fix := range st.Fix {

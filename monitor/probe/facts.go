@@ -1,0 +1,276 @@
+package probe
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/spotwatch/spotwatch/internal/netstate"
+	"github.com/spotwatch/spotwatch/internal/safetext"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+)
+
+// FactsSource says where local facts come from. The zero value reads the real machine; tests
+// point it at files and environments of their own.
+type FactsSource struct {
+	HostsFile  string                 // "" = the OS's hosts file
+	Getenv     func(string) string    // nil = os.Getenv
+	PrefsFiles []string               // nil = Spotify's prefs files for this OS and user
+	IsSpotify  func(host string) bool // which host names belong to Spotify
+}
+
+// vpnPrefixes are interface-name prefixes of VPN tunnels (a VPN is recognised by
+// the name of the interface carrying the default route).
+var vpnPrefixes = []string{"tun", "tap", "wg", "utun", "ppp", "ipsec", "nordlynx", "tailscale", "zt", "proton", "mullvad", "cscotun", "gpd", "vpn"}
+
+// isVPNInterface reports whether an interface name looks like a VPN tunnel.
+func isVPNInterface(name string) bool {
+	lower := strings.ToLower(name)
+	for _, p := range vpnPrefixes {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// gatherFacts reads interfaces, default routes, the hosts file and the proxy settings.
+// Failures to read a fact are recorded in Facts.Errors, never fatal. The facts name the proxy
+// with its password redacted: they are shown to every local user of a system daemon, logged and
+// kept in the history. The proxy URL the probes dial, credentials included, is returned apart
+// (nil when no usable proxy is set).
+func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
+	var f diagnosis.Facts
+	ifaces, err := upInterfaces()
+	if err != nil {
+		f.Errors = append(f.Errors, err.Error())
+	}
+	f.Interfaces = ifaces
+	routes, known, err := readDefaultRoutes()
+	if err != nil {
+		f.Errors = append(f.Errors, err.Error())
+	}
+	f.DefaultRoutes, f.RoutesKnown = routes, known
+	for _, r := range routes {
+		if isVPNInterface(r.Interface) {
+			f.VPN = r.Interface
+			break
+		}
+	}
+	f.HostsFile = src.HostsFile
+	if f.HostsFile == "" {
+		f.HostsFile = defaultHostsFile()
+	}
+	if src.IsSpotify != nil {
+		entries, err := scanHosts(f.HostsFile, src.IsSpotify)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			f.Errors = append(f.Errors, err.Error())
+		}
+		f.HostsEntries = entries
+	}
+	getenv := src.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	prefs := src.PrefsFiles
+	if prefs == nil {
+		prefs = spotifyPrefsFiles(getenv)
+	}
+	px, err := findProxy(getenv, prefs)
+	if err != nil {
+		f.Errors = append(f.Errors, err.Error())
+	}
+	dial := parsedProxy(px)
+	if px != nil {
+		f.Proxy = &diagnosis.Proxy{URL: safetext.RedactProxyURL(px.URL), Source: px.Source}
+	}
+	return f, dial
+}
+
+// readDefaultRoutes reads the default routes from internal/netstate, the reader the network
+// watcher shares, as the report's routes (nil when there are none, as the JSON shows them).
+func readDefaultRoutes() ([]diagnosis.Route, bool, error) {
+	routes, known, err := netstate.DefaultRoutes()
+	var out []diagnosis.Route
+	for _, r := range routes {
+		out = append(out, diagnosis.Route(r))
+	}
+	return out, known, err
+}
+
+// upInterfaces lists the interfaces that are up, with their global unicast addresses.
+func upInterfaces() ([]diagnosis.Interface, error) {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return nil, fmt.Errorf("listing network interfaces: %w", err)
+	}
+	var out []diagnosis.Interface
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		it := diagnosis.Interface{Name: ifc.Name, Global: []string{}}
+		for _, a := range addrs {
+			pfx, err := netip.ParsePrefix(a.String())
+			if err != nil {
+				continue
+			}
+			if ip := pfx.Addr(); ip.IsGlobalUnicast() {
+				it.Global = append(it.Global, ip.String())
+			}
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// defaultHostsFile is the OS's hosts file.
+func defaultHostsFile() string {
+	if runtime.GOOS == "windows" {
+		root := os.Getenv("SystemRoot")
+		if root == "" {
+			root = `C:\Windows`
+		}
+		return filepath.Join(root, "System32", "drivers", "etc", "hosts")
+	}
+	return "/etc/hosts"
+}
+
+// scanHosts returns the hosts-file lines that map a Spotify name, with their line numbers.
+func scanHosts(path string, isSpotify func(string) bool) ([]diagnosis.HostsEntry, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading hosts file: %w", err)
+	}
+	defer file.Close()
+	var entries []diagnosis.HostsEntry
+	sc := bufio.NewScanner(file)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
+		if i := strings.IndexByte(text, '#'); i >= 0 {
+			text = text[:i]
+		}
+		fields := strings.Fields(text)
+		if len(fields) < 2 {
+			continue
+		}
+		for _, name := range fields[1:] {
+			if isSpotify(name) {
+				entries = append(entries, diagnosis.HostsEntry{File: path, Line: line, Addr: fields[0], Name: name})
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return entries, fmt.Errorf("reading hosts file %s: %w", path, err)
+	}
+	return entries, nil
+}
+
+// spotifyPrefsFiles lists where Spotify keeps its prefs file on this OS: its proxy setting,
+// if any, is the one the app uses.
+func spotifyPrefsFiles(getenv func(string) string) []string {
+	home, _ := os.UserHomeDir()
+	switch runtime.GOOS {
+	case "windows":
+		return []string{
+			filepath.Join(getenv("APPDATA"), "Spotify", "prefs"),
+			filepath.Join(getenv("LOCALAPPDATA"), "Packages", "SpotifyAB.SpotifyMusic_zpdnekdrzrea0", "LocalState", "Spotify", "prefs"),
+		}
+	case "darwin":
+		return []string{filepath.Join(home, "Library", "Application Support", "Spotify", "prefs")}
+	default:
+		return []string{
+			filepath.Join(home, ".config", "spotify", "prefs"),
+			filepath.Join(home, ".var", "app", "com.spotify.Client", "config", "spotify", "prefs"),
+			filepath.Join(home, "snap", "spotify", "current", ".config", "spotify", "prefs"),
+		}
+	}
+}
+
+// findProxy returns the proxy Spotify would use: its own prefs setting first (the app's
+// Settings > Proxy), then the HTTPS_PROXY / ALL_PROXY environment variables.
+func findProxy(getenv func(string) string, prefsFiles []string) (*diagnosis.Proxy, error) {
+	var errs []error
+	for _, path := range prefsFiles {
+		px, err := proxyFromPrefs(path)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+		if px != nil {
+			return px, errors.Join(errs...)
+		}
+	}
+	for _, name := range []string{"HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"} {
+		if v := getenv(name); v != "" {
+			return &diagnosis.Proxy{URL: normaliseProxyURL(v, "http"), Source: name + " environment variable"}, errors.Join(errs...)
+		}
+	}
+	return nil, errors.Join(errs...)
+}
+
+// proxyFromPrefs reads network.proxy.mode and network.proxy.addr from a Spotify prefs file.
+// Modes 0 (auto-detect) and 1 (no proxy) mean Spotify sets no proxy of its own; higher modes
+// with an address "host:port@type" (type http, https, socks4, socks5) mean a manual proxy.
+func proxyFromPrefs(path string) (*diagnosis.Proxy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading Spotify prefs: %w", err)
+	}
+	var mode int
+	var addr string
+	for _, line := range strings.Split(string(data), "\n") {
+		key, value, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if !ok {
+			continue
+		}
+		value = strings.Trim(value, `"`)
+		switch key {
+		case "network.proxy.mode":
+			mode, _ = strconv.Atoi(value)
+		case "network.proxy.addr":
+			addr = value
+		}
+	}
+	if mode < 2 || addr == "" {
+		return nil, nil
+	}
+	hostPort, kind, _ := strings.Cut(addr, "@")
+	if kind == "" {
+		kind = "http"
+	}
+	return &diagnosis.Proxy{URL: normaliseProxyURL(hostPort, kind), Source: "Spotify's proxy setting in " + path}, nil
+}
+
+// normaliseProxyURL turns "host:port" or a URL into a URL string with a scheme.
+func normaliseProxyURL(v, defaultScheme string) string {
+	if strings.Contains(v, "://") {
+		return v
+	}
+	return defaultScheme + "://" + v
+}
+
+// parsedProxy parses a Proxy's URL, nil when there is no usable proxy.
+func parsedProxy(p *diagnosis.Proxy) *url.URL {
+	if p == nil {
+		return nil
+	}
+	u, err := url.Parse(p.URL)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	return u
+}

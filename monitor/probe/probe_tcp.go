@@ -1,0 +1,65 @@
+package probe
+
+import (
+	"context"
+	"net"
+	"net/url"
+
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+)
+
+// probeTCP connects to addr (ip:port) and closes at once: the IP-literal internet references.
+func probeTCP(ctx context.Context, path *netPath, addr string, role diagnosis.Role) diagnosis.Probe {
+	p := diagnosis.Probe{Name: "tcp " + addr, Kind: diagnosis.KindTCP, Role: role, Target: addr, Detail: diagnosis.Detail{Addr: addr, Family: familyOfHostPort(addr)}}
+	timed(&p, func() error {
+		conn, err := path.dialReference(ctx, addr)
+		if err != nil {
+			return err
+		}
+		return conn.Close()
+	})
+	return p
+}
+
+// probeAccessPoint connects to one Spotify access point the way the app does: raw TCP (never
+// TLS, even on 443), through Spotify's proxy when one is set. ip is the address to dial, or
+// empty to let the proxy resolve the name.
+func probeAccessPoint(ctx context.Context, path *netPath, px *url.URL, hostPort, ip string) diagnosis.Probe {
+	p := diagnosis.Probe{Name: "tcp access point " + hostPort, Kind: diagnosis.KindTCP, Role: diagnosis.RoleSpotify, Target: hostPort}
+	timed(&p, func() error {
+		var conn net.Conn
+		var err error
+		if px != nil {
+			p.Detail.Via = px.Redacted()
+			conn, err = path.dialVia(ctx, px, hostPort)
+		} else {
+			_, port, _ := net.SplitHostPort(hostPort)
+			p.Detail.Addr = net.JoinHostPort(ip, port)
+			p.Detail.Family = familyOf(ip)
+			conn, err = path.dialSpotify(ctx, p.Detail.Addr, true)
+		}
+		if err != nil {
+			return err
+		}
+		return conn.Close()
+	})
+	return p
+}
+
+func familyOf(ip string) string {
+	if a := net.ParseIP(ip); a != nil && a.To4() == nil {
+		return "ipv6"
+	}
+	return "ipv4"
+}
+
+func familyOfHostPort(hostPort string) string {
+	host, _, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return ""
+	}
+	if net.ParseIP(host) == nil {
+		return ""
+	}
+	return familyOf(host)
+}
