@@ -548,87 +548,21 @@ func antivirusSteps(product string) []string {
 	}
 }
 
-// filterKind sorts inspection and filtering filterProducts by who can change their settings.
-type filterKind int
-
-const (
-	filterUnknown   filterKind = iota
-	filterPersonal             // security software on this computer: the user can change it
-	filterHome                 // a home DNS filter: its owner can change it
-	filterCorporate            // a network's filter or inspection gateway: IT can change it
-)
-
-// filterProduct is what spotwatch knows about one inspection or filtering product.
-type filterProduct struct {
-	match string // lowercase substring of the product name
-	kind  filterKind
-	how   string // where its setting is (personal: HTTPS scanning; home: allowlist); may be empty
-}
-
-// filterProducts is searched in order; put longer, more specific names first.
-var filterProducts = []filterProduct{
-	{"mcafee web gateway", filterCorporate, ""},
-	{"kaspersky", filterPersonal, "open Settings > Network settings and choose Do not scan encrypted connections, or under Manage exclusions add " + spotifyDomains},
-	{"avast", filterPersonal, "open Menu > Settings > Protection > Core Shields > Web Shield and untick Enable HTTPS scanning, or add " + spotifyDomains + " under Exceptions"},
-	{"avg", filterPersonal, "open Menu > Settings > Basic protection > Core Protection > Web Shield and untick Enable HTTPS scanning, or add " + spotifyDomains + " under Exceptions"},
-	{"eset", filterPersonal, "press F5 for Advanced setup, open Protections > SSL/TLS and set Spotify to Ignore in the list of SSL/TLS filtered applications"},
-	{"bitdefender", filterPersonal, "open Protection > Online Threat Prevention > Settings and turn Encrypted web scan off, or add " + spotifyDomains + " under Exceptions"},
-	{"norton", filterPersonal, ""},
-	{"mcafee", filterPersonal, ""},
-	{"pi-hole", filterHome, "open Domains in its web interface and add " + spotifyDomains + " to the allowlist with Add domain as wildcard ticked"},
-	{"pihole", filterHome, "open Domains in its web interface and add " + spotifyDomains + " to the allowlist with Add domain as wildcard ticked"},
-	{"adguard", filterHome, "open Filters > Custom filtering rules and add `@@||spotify.com^`, `@@||scdn.co^` and `@@||spotifycdn.com^`"},
-	{"nextdns", filterHome, "open the Allowlist tab at https://my.nextdns.io and add " + spotifyDomains},
-	{"opendns", filterHome, "sign in at https://dashboard.opendns.com, open Settings, pick your network, and under Web Content Filtering > Manage individual domains add " + spotifyDomains + " as Always allow"},
-	{"zscaler", filterCorporate, ""},
-	{"forti", filterCorporate, ""},
-	{"umbrella", filterCorporate, ""},
-	{"sophos", filterCorporate, ""},
-	{"forcepoint", filterCorporate, ""},
-	{"websense", filterCorporate, ""},
-	{"blue coat", filterCorporate, ""},
-	{"smoothwall", filterCorporate, ""},
-	{"cyberoam", filterCorporate, ""},
-	{"sonicwall", filterCorporate, ""},
-	{"contentkeeper", filterCorporate, ""},
-	{"netskope", filterCorporate, ""},
-	{"palo alto", filterCorporate, ""},
-	{"barracuda", filterCorporate, ""},
-	{"lightspeed", filterCorporate, ""},
-	{"netsweeper", filterCorporate, ""},
-	{"cisco", filterCorporate, ""},
-	{"securly", filterCorporate, ""},
-	{"goguardian", filterCorporate, ""},
-}
-
-func lookupProduct(name string) filterProduct {
-	n := strings.ToLower(name)
-	if n == "" {
-		return filterProduct{}
-	}
-	for _, p := range filterProducts {
-		if strings.Contains(n, p.match) {
-			return p
-		}
-	}
-	return filterProduct{}
-}
-
 // interceptionSteps tell how to stop name's HTTPS inspection from breaking Spotify.
 func interceptionSteps(name string) []string {
-	p := lookupProduct(name)
+	p := productNamed(name)
 	exempt := "ask IT to exempt " + spotifyWildcards + " from HTTPS (SSL) inspection."
-	switch p.kind {
-	case filterPersonal:
+	switch p.kind.changer() {
+	case changerUser:
 		first := "Turn off HTTPS scanning in " + name + " for Spotify, or add an exception: look for HTTPS, SSL or encrypted connection scanning in its web protection settings."
-		if p.how != "" {
-			first = "Turn off HTTPS scanning in " + name + " for Spotify, or add an exception: " + p.how + "."
+		if p.setting != "" {
+			first = "Turn off HTTPS scanning in " + name + " for Spotify, or add an exception: " + p.setting + "."
 		}
 		return []string{
 			first,
 			"If you cannot find the setting, temporarily turn " + name + " off to confirm, then add Spotify as a trusted exception and turn it back on.",
 		}
-	case filterCorporate:
+	case changerIT:
 		return []string{
 			"This is your organisation's HTTPS inspection (" + name + "): " + exempt,
 			stepHotspot,
@@ -643,10 +577,10 @@ func interceptionSteps(name string) []string {
 
 // allowInFilter is the step that allowlists Spotify in a DNS filter, for the named one when known.
 func allowInFilter(name string) string {
-	switch p := lookupProduct(name); {
-	case p.kind == filterHome && p.how != "":
-		return "Allow Spotify in " + name + ": " + p.how + "."
-	case p.kind == filterCorporate:
+	switch p := productNamed(name); {
+	case p.kind.changer() == changerOwner && p.setting != "":
+		return "Allow Spotify in " + name + ": " + p.setting + "."
+	case p.kind.changer() == changerIT:
 		return "Ask the IT administrator who runs " + name + " to allow Spotify (" + spotifyDomains + ")."
 	}
 	return "Allow Spotify (" + spotifyDomains + ") in the DNS filter that blocks it: in Pi-hole under Domains, " +
@@ -656,11 +590,11 @@ func allowInFilter(name string) string {
 
 // blockPageAsk is the step that gets Spotify allowed in the web filter that showed a block page.
 func blockPageAsk(name string) string {
-	p := lookupProduct(name)
+	p := productNamed(name)
 	switch {
-	case p.kind == filterHome && p.how != "":
-		return "If you run " + name + ", allow Spotify there: " + p.how + ". Otherwise ask whoever runs it."
-	case p.kind == filterCorporate:
+	case p.kind.changer() == changerOwner && p.setting != "":
+		return "If you run " + name + ", allow Spotify there: " + p.setting + ". Otherwise ask whoever runs it."
+	case p.kind.changer() == changerIT:
 		return "Ask your IT administrator to allow Spotify (" + spotifyDomains + ") in " + name + "."
 	}
 	return "Ask whoever runs " + orDefault(name, "the filter") + " (IT at work or school, the parental-control owner at home) to allow Spotify: " + spotifyDomains + "."

@@ -94,8 +94,10 @@ func FuzzMatchBlockPage(f *testing.F) {
 
 func knownFilters() []string {
 	var out []string
-	for _, bp := range blockPages {
-		out = append(out, bp.filter)
+	for _, p := range products() {
+		if len(p.pages) > 0 {
+			out = append(out, p.name)
+		}
 	}
 	return out
 }
