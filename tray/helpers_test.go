@@ -13,7 +13,8 @@ var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.Local)
 // diag is the real diagnosis of a cause, as the fix catalogue writes it.
 func diag(c monitor.Cause, f monitor.Findings) monitor.Diagnosis {
 	title, summary, steps := monitor.Describe(c, f, runtime.GOOS)
-	return monitor.Diagnosis{Code: c.Code(), Cause: c, Title: title, Summary: summary, Fix: steps}
+	return monitor.Diagnosis{Code: c.Code(), Cause: c, Title: title, Summary: summary, Fix: steps,
+		Product: f.Product, Short: monitor.ShortCause(c, f)}
 }
 
 // status is a monitor status in cause since the given time, last checked at since.

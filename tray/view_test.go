@@ -14,6 +14,8 @@ func TestPresent(t *testing.T) {
 	at := t0.Add(3 * time.Minute) // 12:03
 	long := status(monitor.CauseDNSFiltered, at)
 	long.Title = strings.Repeat("Acme Filter ", 12) + "blocks Spotify" // a product with a long name
+	long.Product = strings.TrimSpace(strings.Repeat("Acme Filter ", 12))
+	long.Short = monitor.ShortCause(long.Cause, monitor.Findings{Product: long.Product})
 	tests := []struct {
 		name      string
 		st        monitor.Status
@@ -73,10 +75,12 @@ func TestPresent(t *testing.T) {
 // TestEveryCauseHasAView: every cause of the catalogue gets an icon by its code, a state line
 // naming the code and a tooltip within Windows' limit.
 func TestEveryCauseHasAView(t *testing.T) {
-	causes := []monitor.Cause{monitor.CauseOK, monitor.CauseDegraded, monitor.CauseNoNetwork, monitor.CauseCaptivePortal,
-		monitor.CauseInternetDown, monitor.CauseDNSDown, monitor.CauseHostsFile, monitor.CauseDNSFailure, monitor.CauseDNSFiltered,
-		monitor.CauseProxyBlocked, monitor.CauseFirewallReject, monitor.CauseFirewallDrop, monitor.CauseSNIFiltered,
-		monitor.CauseTLSIntercepted, monitor.CauseBlockPage, monitor.CauseVPNBlocked, monitor.CauseSpotifyOutage, monitor.CauseUnknown}
+	var causes []monitor.Cause
+	for _, info := range monitor.Causes() {
+		if info.Diagnosis {
+			causes = append(causes, info.ID)
+		}
+	}
 	want := map[monitor.Code]icons.ID{monitor.CodeOK: icons.OK, monitor.CodeNoInternet: icons.NoInternet, monitor.CodeBlocked: icons.Blocked}
 	for _, c := range causes {
 		v := Present(status(c, t0), Linked, t0)
@@ -96,23 +100,25 @@ func TestEveryCauseHasAView(t *testing.T) {
 	}
 }
 
-// TestProductIn holds productIn to the fix catalogue's titles: with a product in the findings
-// the title names it and productIn finds it; with none, productIn finds nothing.
-func TestProductIn(t *testing.T) {
+// TestShortCauseNamesTheProduct: the tray's short phrase is the diagnosis' own, naming the
+// product the diagnosis carries, and without one (an older daemon) the catalogue's phrase for the
+// diagnosis' product.
+func TestShortCauseNamesTheProduct(t *testing.T) {
 	for _, c := range []monitor.Cause{monitor.CauseDNSFiltered, monitor.CauseFirewallReject, monitor.CauseFirewallDrop,
 		monitor.CauseTLSIntercepted, monitor.CauseBlockPage} {
-		for _, product := range []string{"Kaspersky", "FortiGuard", "Cisco Umbrella"} {
-			d := diag(c, monitor.Findings{Product: product})
-			if got := productIn(d.Title); got != product {
-				t.Errorf("%s: productIn(%q) = %q, want %q", c, d.Title, got, product)
+		for _, product := range []string{"Kaspersky", "FortiGuard", "Cisco Umbrella", ""} {
+			f := monitor.Findings{Product: product}
+			d := diag(c, f)
+			want := monitor.ShortCause(c, f)
+			if product != "" && !strings.Contains(want, product) {
+				t.Fatalf("%s: the catalogue's short phrase %q does not name %s", c, want, product)
 			}
-			if got, want := ShortCause(d), monitor.ShortCause(c, monitor.Findings{Product: product}); got != want {
+			if got := ShortCause(d); got != want {
 				t.Errorf("%s: ShortCause = %q, want %q", c, got, want)
 			}
-		}
-		for _, f := range []monitor.Findings{{}, {Failure: "permission_denied"}} {
-			if d := diag(c, f); productIn(d.Title) != "" {
-				t.Errorf("%s: productIn(%q) = %q, want none", c, d.Title, productIn(d.Title))
+			d.Short = ""
+			if got := ShortCause(d); got != want {
+				t.Errorf("%s without the phrase: ShortCause = %q, want %q", c, got, want)
 			}
 		}
 	}
