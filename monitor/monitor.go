@@ -315,7 +315,7 @@ func (m *Monitor) applyLocked(res diagnosis.Result) {
 	m.candidate, m.seen = "", 0
 	m.log.Info("state changed", "from", previous, "to", res.Cause, "code", res.Code, "summary", res.Summary)
 	if m.history != nil {
-		rec := history.Record{Time: now, Code: int(res.Code), Cause: string(res.Cause), Title: res.Title, Summary: res.Summary, Previous: string(previous), Duration: lasted}
+		rec := history.Record{Time: now, Code: int(res.Code), Cause: string(res.Cause), Title: res.Title, Summary: res.Summary, Short: res.Short, Previous: string(previous), Duration: lasted}
 		if err := m.history.Append(rec); err != nil {
 			m.log.Error("recording the state change in the history", "err", err)
 		}

@@ -14,7 +14,8 @@ var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.Local)
 // diag is the real diagnosis of a cause, as the fix catalogue writes it.
 func diag(c diagnosis.Cause, f diagnosis.Findings) diagnosis.Diagnosis {
 	title, summary, steps := diagnosis.Describe(c, f, runtime.GOOS)
-	return diagnosis.Diagnosis{Code: c.Code(), Cause: c, Title: title, Summary: summary, Fix: steps}
+	return diagnosis.Diagnosis{Code: c.Code(), Cause: c, Title: title, Summary: summary, Fix: steps,
+		Product: f.Product, Short: diagnosis.ShortCause(c, f)}
 }
 
 // status is a monitor status in cause since the given time, last checked at since.

@@ -109,7 +109,7 @@ func historyPage(recs []history.Record, now time.Time) []byte {
 	p.raw("<table><tr><th>Since</th><th>State</th><th>What was found</th><th>The state before lasted</th></tr>\n")
 	for i := len(recs) - 1; i >= 0; i-- {
 		r := recs[i]
-		d := diagnosis.Diagnosis{Code: diagnosis.Code(r.Code), Cause: diagnosis.Cause(r.Cause), Title: r.Title}
+		d := diagnosis.Diagnosis{Code: diagnosis.Code(r.Code), Cause: diagnosis.Cause(r.Cause), Title: r.Title, Short: r.Short}
 		state := headline(d)
 		if d.Cause == diagnosis.CauseChecking || d.Code == diagnosis.CodeUnknown {
 			state = "Checking"

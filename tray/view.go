@@ -141,28 +141,13 @@ func headline(d diagnosis.Diagnosis) string {
 }
 
 // ShortCause is the diagnosis' cause as a short phrase ("blocked by your DNS filter"), naming
-// the product (a filter, an antivirus) when the diagnosis' title names one.
+// the product (a filter, an antivirus) when the diagnosis names one. A diagnosis from a daemon
+// that does not send the phrase gets it from the fix catalogue.
 func ShortCause(d diagnosis.Diagnosis) string {
-	return diagnosis.ShortCause(d.Cause, diagnosis.Findings{Product: productIn(d.Title)})
-}
-
-// productIn finds the product a title names ("FortiGuard blocks Spotify", "Kaspersky is
-// intercepting Spotify's HTTPS"); "" for the catalogue's generic titles. The tests hold this
-// to the fix catalogue's titles.
-func productIn(title string) string {
-	for _, suffix := range []string{" blocks Spotify", " is intercepting Spotify's HTTPS"} {
-		subject, ok := strings.CutSuffix(title, suffix)
-		if !ok {
-			continue
-		}
-		for _, generic := range []string{"A ", "An ", "Your ", "This computer's ", "Something"} {
-			if strings.HasPrefix(subject, generic) {
-				return ""
-			}
-		}
-		return subject
+	if d.Short != "" {
+		return d.Short
 	}
-	return ""
+	return diagnosis.ShortCause(d.Cause, diagnosis.Findings{Product: d.Product})
 }
 
 // lastCheckLine is "Last check 12:03 (0.2 s)".

@@ -15,6 +15,8 @@ func TestPresent(t *testing.T) {
 	at := t0.Add(3 * time.Minute) // 12:03
 	long := status(diagnosis.CauseDNSFiltered, at)
 	long.Title = strings.Repeat("Acme Filter ", 12) + "blocks Spotify" // a product with a long name
+	long.Product = strings.TrimSpace(strings.Repeat("Acme Filter ", 12))
+	long.Short = diagnosis.ShortCause(long.Cause, diagnosis.Findings{Product: long.Product})
 	tests := []struct {
 		name      string
 		st        monitor.Status
@@ -74,10 +76,12 @@ func TestPresent(t *testing.T) {
 // TestEveryCauseHasAView: every cause of the catalogue gets an icon by its code, a state line
 // naming the code and a tooltip within Windows' limit.
 func TestEveryCauseHasAView(t *testing.T) {
-	causes := []diagnosis.Cause{diagnosis.CauseOK, diagnosis.CauseDegraded, diagnosis.CauseNoNetwork, diagnosis.CauseCaptivePortal,
-		diagnosis.CauseInternetDown, diagnosis.CauseDNSDown, diagnosis.CauseHostsFile, diagnosis.CauseDNSFailure, diagnosis.CauseDNSFiltered,
-		diagnosis.CauseProxyBlocked, diagnosis.CauseFirewallReject, diagnosis.CauseFirewallDrop, diagnosis.CauseSNIFiltered,
-		diagnosis.CauseTLSIntercepted, diagnosis.CauseBlockPage, diagnosis.CauseVPNBlocked, diagnosis.CauseSpotifyOutage, diagnosis.CauseUnknown}
+	var causes []diagnosis.Cause
+	for _, info := range diagnosis.Causes() {
+		if info.Diagnosis {
+			causes = append(causes, info.ID)
+		}
+	}
 	want := map[diagnosis.Code]icons.ID{diagnosis.CodeOK: icons.OK, diagnosis.CodeNoInternet: icons.NoInternet, diagnosis.CodeBlocked: icons.Blocked}
 	for _, c := range causes {
 		v := Present(status(c, t0), Linked, t0)
@@ -97,23 +101,25 @@ func TestEveryCauseHasAView(t *testing.T) {
 	}
 }
 
-// TestProductIn holds productIn to the fix catalogue's titles: with a product in the findings
-// the title names it and productIn finds it; with none, productIn finds nothing.
-func TestProductIn(t *testing.T) {
+// TestShortCauseNamesTheProduct: the tray's short phrase is the diagnosis' own, naming the
+// product the diagnosis carries, and without one (an older daemon) the catalogue's phrase for the
+// diagnosis' product.
+func TestShortCauseNamesTheProduct(t *testing.T) {
 	for _, c := range []diagnosis.Cause{diagnosis.CauseDNSFiltered, diagnosis.CauseFirewallReject, diagnosis.CauseFirewallDrop,
 		diagnosis.CauseTLSIntercepted, diagnosis.CauseBlockPage} {
-		for _, product := range []string{"Kaspersky", "FortiGuard", "Cisco Umbrella"} {
-			d := diag(c, diagnosis.Findings{Product: product})
-			if got := productIn(d.Title); got != product {
-				t.Errorf("%s: productIn(%q) = %q, want %q", c, d.Title, got, product)
+		for _, product := range []string{"Kaspersky", "FortiGuard", "Cisco Umbrella", ""} {
+			f := diagnosis.Findings{Product: product}
+			d := diag(c, f)
+			want := diagnosis.ShortCause(c, f)
+			if product != "" && !strings.Contains(want, product) {
+				t.Fatalf("%s: the catalogue's short phrase %q does not name %s", c, want, product)
 			}
-			if got, want := ShortCause(d), diagnosis.ShortCause(c, diagnosis.Findings{Product: product}); got != want {
+			if got := ShortCause(d); got != want {
 				t.Errorf("%s: ShortCause = %q, want %q", c, got, want)
 			}
-		}
-		for _, f := range []diagnosis.Findings{{}, {Failure: "permission_denied"}} {
-			if d := diag(c, f); productIn(d.Title) != "" {
-				t.Errorf("%s: productIn(%q) = %q, want none", c, d.Title, productIn(d.Title))
+			d.Short = ""
+			if got := ShortCause(d); got != want {
+				t.Errorf("%s without the phrase: ShortCause = %q, want %q", c, got, want)
 			}
 		}
 	}

@@ -14,13 +14,14 @@ import (
 
 // Record is one state change.
 type Record struct {
-	Time     time.Time     `json:"time"`               // when the new state began
-	Code     int           `json:"code"`               // Spotify error code 0, 4 or 7; -1 for unknown/checking
-	Cause    string        `json:"cause"`              // stable cause id, e.g. "dns_filtered"
-	Title    string        `json:"title"`              // one-line title of the new state
-	Summary  string        `json:"summary"`            // what was found
-	Previous string        `json:"previous,omitempty"` // the cause before
-	Duration time.Duration `json:"duration_ns"`        // how long the previous state lasted
+	Time     time.Time     `json:"time"`                  // when the new state began
+	Code     int           `json:"code"`                  // Spotify error code 0, 4 or 7; -1 for unknown/checking
+	Cause    string        `json:"cause"`                 // stable cause id, e.g. "dns_filtered"
+	Title    string        `json:"title"`                 // one-line title of the new state
+	Summary  string        `json:"summary"`               // what was found
+	Short    string        `json:"short_cause,omitempty"` // the cause as a short phrase naming the product, e.g. "blocked by Pi-hole"
+	Previous string        `json:"previous,omitempty"`    // the cause before
+	Duration time.Duration `json:"duration_ns"`           // how long the previous state lasted
 }
 
 // Damage describes one region of a history file that held no valid record and was skipped.

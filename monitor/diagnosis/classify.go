@@ -10,36 +10,6 @@ import (
 	"github.com/spotwatch/spotwatch/internal/failure"
 )
 
-// rule recognises one cause. It returns the findings for the fix text, the probes that decided
-// it (the evidence shown to the user) and whether it applies.
-type rule struct {
-	cause Cause
-	match func(Report, evidence) (Findings, []Probe, bool)
-}
-
-// rules in the order they are tried: the most specific, best-evidenced cause wins (DESIGN.md §5).
-// Code 4 causes come first: with no internet nothing Spotify-specific can be judged. Then the
-// causes that explain a failure by where it starts: the hosts file and the proxy before DNS,
-// DNS before what the server behind the answer says, a block page before interception (block
-// pages come over interception certificates), the VPN as the path before the firewalls it
-// would look like, and a Spotify outage only when the path shows no interference.
-var rules = []rule{
-	{CauseNoNetwork, noNetwork},
-	{CauseCaptivePortal, captivePortal},
-	{CauseDNSDown, dnsDown},
-	{CauseInternetDown, internetDown},
-	{CauseProxyBlocked, proxyBlocked},
-	{CauseDNSFiltered, dnsFiltered},
-	{CauseDNSFailure, dnsFailure},
-	{CauseBlockPage, blockPage},
-	{CauseTLSIntercepted, tlsIntercepted},
-	{CauseVPNBlocked, vpnBlocked},
-	{CauseSNIFiltered, sniFiltered},
-	{CauseFirewallReject, firewallReject},
-	{CauseFirewallDrop, firewallDrop},
-	{CauseSpotifyOutage, spotifyOutage},
-}
-
 // Classify turns the evidence of one check into a diagnosis. It is a pure function of the
 // report: the same evidence always gives the same diagnosis.
 func Classify(rep Report) Diagnosis {
@@ -54,7 +24,10 @@ func Classify(rep Report) Diagnosis {
 	if rep.Facts.VPN != "" && cause != CauseVPNBlocked {
 		lines = append(lines, "the default route goes through the VPN interface "+rep.Facts.VPN)
 	}
-	return Diagnosis{Code: cause.Code(), Cause: cause, Title: title, Summary: summary, Fix: steps, Evidence: lines}
+	return Diagnosis{
+		Code: cause.Code(), Cause: cause, Title: title, Summary: summary, Fix: steps, Evidence: lines,
+		Product: f.Product, Short: ShortCause(cause, f),
+	}
 }
 
 // exhaustedProbes are the probes that failed because spotwatch itself ran out of a resource
@@ -74,39 +47,57 @@ func exhaustedProbes(probes []Probe) []Probe {
 // internalError is the diagnosis of a check that failed inside spotwatch: no verdict (code -1),
 // the failed probes as evidence. The monitor counts it as an internal error and keeps its state.
 func internalError(exhausted []Probe, e evidence) Diagnosis {
+	title, summary, steps := Describe(CauseInternalError, Findings{}, "")
 	return Diagnosis{
-		Code:  CauseInternalError.Code(),
-		Cause: CauseInternalError,
-		Title: "spotwatch could not run this check",
-		Summary: "spotwatch ran out of file descriptors, memory or socket buffers on this computer, so its probes could not open connections: " +
-			"this check measured nothing about the network and gives no verdict.",
-		Fix: []string{
-			"Check again in a minute: the shortage may have passed.",
-			"If it lasts, restart spotwatch; if other programs fail too, close the ones you do not need or restart the computer.",
-		},
+		Code:     CauseInternalError.Code(),
+		Cause:    CauseInternalError,
+		Title:    title,
+		Summary:  summary,
+		Fix:      steps,
 		Evidence: append(describeAll(exhausted), referencesLine(e)),
+		Short:    ShortCause(CauseInternalError, Findings{}),
 	}
 }
 
+// decide tries the rules of the cause table in order: the first that applies names the cause.
 func decide(rep Report, e evidence) (Cause, Findings, []Probe) {
-	// The hosts file is local, certain evidence: it wins even where the rest still works.
-	if f, probes, ok := hostsFile(rep, e); ok {
-		return CauseHostsFile, f, probes
-	}
-	if e.spotifyWorks() {
-		f, probes := degradedParts(e)
-		if len(f.Parts) > 0 {
-			return CauseDegraded, f, probes
+	for _, c := range causeTable() {
+		if c.rule == nil {
+			continue
 		}
-		return CauseOK, Findings{}, append(firstOK(e.accessPoints()), firstOK(e.spotifyHTTPS())...)
-	}
-	for _, r := range rules {
-		if f, probes, ok := r.match(rep, e); ok {
-			return r.cause, f, probes
+		if f, probes, ok := c.rule(rep, e); ok {
+			return c.ID, f, probes
 		}
 	}
+	f, probes, _ := unexplained(rep, e)
+	return CauseUnknown, f, probes
+}
+
+// reachable: Spotify works, every part of the way to it.
+func reachable(_ Report, e evidence) (Findings, []Probe, bool) {
+	if !e.spotifyWorks() {
+		return Findings{}, nil, false
+	}
+	if f, _ := degradedParts(e); len(f.Parts) > 0 {
+		return Findings{}, nil, false
+	}
+	return Findings{}, append(firstOK(e.accessPoints()), firstOK(e.spotifyHTTPS())...), true
+}
+
+// partlyDegraded: Spotify works, but part of the way to it does not.
+func partlyDegraded(_ Report, e evidence) (Findings, []Probe, bool) {
+	if !e.spotifyWorks() {
+		return Findings{}, nil, false
+	}
+	f, probes := degradedParts(e)
+	return f, probes, len(f.Parts) > 0
+}
+
+// unexplained: Spotify fails in a way no other rule explains. It always applies, so it is the
+// last rule.
+func unexplained(_ Report, e evidence) (Findings, []Probe, bool) {
 	failed := failures(e.spotify)
-	return CauseUnknown, Findings{Endpoints: targets(failed), Failure: firstFailure(failed)}, failed
+	return Findings{Endpoints: targets(failed), Failure: firstFailure(failed)}, failed, true
 }
 
 // slowMS is how long the fastest working Spotify answer may take before the link counts as slow.

@@ -38,360 +38,377 @@ type entry struct {
 	steps   func(f Findings, o osName) []string
 }
 
+// entryFor returns a cause's texts from the cause table; a cause without texts is described as
+// CauseUnknown.
 func entryFor(c Cause) entry {
-	if e, ok := catalogue[c]; ok {
-		return e
+	if info, ok := causeInfo(c); ok && info.texts.title != nil {
+		return info.texts
 	}
-	return catalogue[CauseUnknown]
+	return unknownTexts
 }
 
-// catalogue holds every cause's texts. It is read-only: nothing writes to it after init.
-var catalogue = map[Cause]entry{
-	CauseOK: {
-		title:   always("Spotify is reachable"),
-		short:   always("reachable"),
-		summary: always("Spotify's servers accept connections and its HTTPS comes with a genuine certificate."),
-		steps: func(_ Findings, o osName) []string {
-			return []string{
-				"If Spotify still shows an error, the network is not the cause: sign out of Spotify (click your profile picture > Log out) and sign in again.",
-				"If that does not help, reinstall Spotify cleanly: " + reinstallHow.on(o),
-			}
-		},
-	},
+// The catalogue: every cause's texts, one entry each, in the order of DESIGN.md §5. The cause
+// table (causes.go) joins each to its cause; nothing writes to them after init.
 
-	CauseDegraded: {
-		title: always("Spotify works, partly degraded"),
-		short: func(f Findings) string {
-			parts := strings.Join(mapEach(f.Parts, func(p string) string { return degradedPart(p).short }), ", ")
-			switch {
-			case len(f.Parts) == 0:
-				return "degraded"
-			case len(parts) > 30:
-				return "degraded: " + strconv.Itoa(len(f.Parts)) + " problems"
-			}
-			return "degraded: " + parts
-		},
-		summary: func(f Findings) string {
-			switch len(f.Parts) {
-			case 0:
-				return "Spotify works, but part of the way to it is impaired."
-			case 1:
-				d := degradedPart(f.Parts[0])
-				return "Spotify works, but " + d.says + d.so + "."
-			}
-			return "Spotify works, but " + joinAnd(mapEach(f.Parts, func(p string) string { return degradedPart(p).says })) + "."
-		},
-		steps: func(f Findings, _ osName) []string {
-			if len(f.Parts) == 0 {
-				return []string{degradedPart("").step}
-			}
-			return mapEach(f.Parts, func(p string) string { return degradedPart(p).step })
-		},
+var okTexts = entry{
+	title:   always("Spotify is reachable"),
+	short:   always("reachable"),
+	summary: always("Spotify's servers accept connections and its HTTPS comes with a genuine certificate."),
+	steps: func(_ Findings, o osName) []string {
+		return []string{
+			"If Spotify still shows an error, the network is not the cause: sign out of Spotify (click your profile picture > Log out) and sign in again.",
+			"If that does not help, reinstall Spotify cleanly: " + reinstallHow.on(o),
+		}
 	},
+}
 
-	CauseNoNetwork: {
-		title:   always("Not connected to a network"),
-		short:   always("not connected to a network"),
-		summary: always("This computer has no network connection: no interface has an internet address, or there is no default route."),
-		steps: func(_ Findings, o osName) []string {
-			return []string{
-				connectHow.on(o),
-				airplaneHow.on(o),
-				"If it still does not connect, restart this computer and your router (unplug the router, wait 30 seconds, and plug it back in).",
-			}
-		},
+var degradedTexts = entry{
+	title: always("Spotify works, partly degraded"),
+	short: func(f Findings) string {
+		parts := strings.Join(mapEach(f.Parts, func(p string) string { return degradedPart(p).short }), ", ")
+		switch {
+		case len(f.Parts) == 0:
+			return "degraded"
+		case len(parts) > 30:
+			return "degraded: " + strconv.Itoa(len(f.Parts)) + " problems"
+		}
+		return "degraded: " + parts
 	},
-
-	CauseCaptivePortal: {
-		title: always("Sign in to this network"),
-		short: always("sign in to the network"),
-		summary: func(f Findings) string {
-			if f.PortalURL == "" {
-				return "This network shows a sign-in page instead of the internet."
-			}
-			return "This network sends web requests to a sign-in page at " + f.PortalURL + "."
-		},
-		steps: func(f Findings, o osName) []string {
-			open := "Open a web browser and go to http://neverssl.com: the network's sign-in page appears instead; sign in or accept its terms."
-			if f.PortalURL != "" {
-				open = "Open a web browser and go to " + f.PortalURL + " (or http://neverssl.com), the network's sign-in page, and sign in or accept its terms."
-			}
-			return []string{
-				open,
-				portalPromptHow.on(o),
-				"If a VPN or a custom DNS server is on, turn it off until you have signed in: the sign-in page cannot load through them.",
-				"Start Spotify again once the browser opens other sites.",
-			}
-		},
+	summary: func(f Findings) string {
+		switch len(f.Parts) {
+		case 0:
+			return "Spotify works, but part of the way to it is impaired."
+		case 1:
+			d := degradedPart(f.Parts[0])
+			return "Spotify works, but " + d.says + d.so + "."
+		}
+		return "Spotify works, but " + joinAnd(mapEach(f.Parts, func(p string) string { return degradedPart(p).says })) + "."
 	},
-
-	CauseInternetDown: {
-		title:   always("No internet connection"),
-		short:   always("no internet"),
-		summary: always("This computer is connected to a network, but nothing on the internet answers, neither by address nor by name."),
-		steps: func(_ Findings, o osName) []string {
-			return []string{
-				reconnectHow.on(o),
-				"Check whether other devices on the same network can open websites: if none can, the problem is your router or your internet provider.",
-				stepRestartRouter,
-				"If the internet is still down after the restart, call your internet provider.",
-			}
-		},
+	steps: func(f Findings, _ osName) []string {
+		if len(f.Parts) == 0 {
+			return []string{degradedPart("").step}
+		}
+		return mapEach(f.Parts, func(p string) string { return degradedPart(p).step })
 	},
+}
 
-	CauseDNSDown: {
-		title: always("DNS is not working"),
-		short: always("DNS not answering"),
-		summary: func(f Findings) string {
-			return "Sites answer by IP address, but " + resolverName(f.Resolver) + " " + dnsDownVerb(f.Failure) + "."
-		},
-		steps: func(_ Findings, o osName) []string {
-			return []string{
-				flushDNS.on(o),
-				stepRestartRouter,
-				"If it still fails, use another DNS server such as 1.1.1.1 and 8.8.8.8: " + dnsServerHow.on(o),
-			}
-		},
+var noNetworkTexts = entry{
+	title:   always("Not connected to a network"),
+	short:   always("not connected to a network"),
+	summary: always("This computer has no network connection: no interface has an internet address, or there is no default route."),
+	steps: func(_ Findings, o osName) []string {
+		return []string{
+			connectHow.on(o),
+			airplaneHow.on(o),
+			"If it still does not connect, restart this computer and your router (unplug the router, wait 30 seconds, and plug it back in).",
+		}
 	},
+}
 
-	CauseHostsFile: {
-		title: always("Your hosts file blocks Spotify"),
-		short: always("blocked by your hosts file"),
-		summary: func(f Findings) string {
-			return hostsSummary(f)
-		},
-		steps: func(f Findings, o osName) []string {
-			file := hostsFileOf(f, o)
-			return []string{
-				hostsOpen(file, firstLine(f), o),
-				hostsDelete(f, o),
-				flushDNS.on(o),
-				"If an ad blocker or a \"Spotify blocker\" program added these lines, remove or reconfigure it too, or it will write them again.",
-			}
-		},
+var captivePortalTexts = entry{
+	title: always("Sign in to this network"),
+	short: always("sign in to the network"),
+	summary: func(f Findings) string {
+		if f.PortalURL == "" {
+			return "This network shows a sign-in page instead of the internet."
+		}
+		return "This network sends web requests to a sign-in page at " + f.PortalURL + "."
 	},
-
-	CauseDNSFailure: {
-		title: always("Your DNS server cannot find Spotify"),
-		short: always("DNS cannot find Spotify"),
-		summary: func(f Findings) string {
-			return capitalize(resolverName(f.Resolver)) + " " + dnsFailureVerb(f.Failure, spotifyNames(f)) + "; " + publicAnswer(f.PublicAddrs) + "."
-		},
-		steps: func(_ Findings, o osName) []string {
-			return []string{
-				flushDNS.on(o),
-				stepRestartRouter,
-				"If it still fails, use another DNS server such as 1.1.1.1 and 8.8.8.8: " + dnsServerHow.on(o),
-				"On a work or school network, ask IT why their DNS server does not resolve " + spotifyDomains + ".",
-			}
-		},
+	steps: func(f Findings, o osName) []string {
+		open := "Open a web browser and go to http://neverssl.com: the network's sign-in page appears instead; sign in or accept its terms."
+		if f.PortalURL != "" {
+			open = "Open a web browser and go to " + f.PortalURL + " (or http://neverssl.com), the network's sign-in page, and sign in or accept its terms."
+		}
+		return []string{
+			open,
+			portalPromptHow.on(o),
+			"If a VPN or a custom DNS server is on, turn it off until you have signed in: the sign-in page cannot load through them.",
+			"Start Spotify again once the browser opens other sites.",
+		}
 	},
+}
 
-	CauseDNSFiltered: {
-		title: func(f Findings) string { return orDefault(f.Product, "A DNS filter") + " blocks Spotify" },
-		short: func(f Findings) string { return "blocked by " + orDefault(f.Product, "your DNS filter") },
-		summary: func(f Findings) string {
-			answer := orDefault(listed(f.SystemAddrs), "a blocking address")
-			return capitalize(resolverName(f.Resolver)) + " answers " + answer + " for " + spotifyNames(f) + "; " + publicAnswer(f.PublicAddrs) + "."
-		},
-		steps: func(f Findings, o osName) []string {
-			return []string{
-				allowInFilter(f.Product),
-				"On a work or school network, ask IT to whitelist Spotify (" + spotifyDomains + ") in their DNS filter.",
-				"Or, if the network allows it, use another DNS server such as 1.1.1.1 and 8.8.8.8: " + dnsServerHow.on(o),
-				flushDNS.on(o),
-			}
-		},
+var internetDownTexts = entry{
+	title:   always("No internet connection"),
+	short:   always("no internet"),
+	summary: always("This computer is connected to a network, but nothing on the internet answers, neither by address nor by name."),
+	steps: func(_ Findings, o osName) []string {
+		return []string{
+			reconnectHow.on(o),
+			"Check whether other devices on the same network can open websites: if none can, the problem is your router or your internet provider.",
+			stepRestartRouter,
+			"If the internet is still down after the restart, call your internet provider.",
+		}
 	},
+}
 
-	CauseProxyBlocked: {
-		title:   always("Your proxy blocks Spotify"),
-		short:   always("blocked by your proxy"),
-		summary: proxySummary,
-		steps: func(f Findings, o osName) []string {
-			steps := proxyRemove(f.Proxy, o)
-			return append(steps,
-				"If your network needs this proxy (work or school), ask IT to let Spotify through it: "+spotifyWildcards+".",
-				"Quit Spotify completely and start it again.",
-			)
-		},
+var dnsDownTexts = entry{
+	title: always("DNS is not working"),
+	short: always("DNS not answering"),
+	summary: func(f Findings) string {
+		return "Sites answer by IP address, but " + resolverName(f.Resolver) + " " + dnsDownVerb(f.Failure) + "."
 	},
-
-	CauseFirewallReject: {
-		title: func(f Findings) string {
-			switch {
-			case f.Product != "":
-				return f.Product + " blocks Spotify"
-			case f.Failure == failure.PermissionDenied:
-				return "This computer's firewall blocks Spotify"
-			}
-			return "A firewall blocks Spotify"
-		},
-		short: func(f Findings) string { return "blocked by " + orDefault(f.Product, "a firewall") },
-		summary: func(f Findings) string {
-			return "Connections to Spotify" + parenthesized(f.Endpoints) + " " + connectVerb(f.Failure, "are rejected") + " while other sites answer."
-		},
-		steps: func(f Findings, o osName) []string {
-			return append(antivirusSteps(f.Product),
-				firewallHow.on(o),
-				"The block may also be on the network itself, as on many work and school networks. "+stepHotspot,
-			)
-		},
+	steps: func(_ Findings, o osName) []string {
+		return []string{
+			flushDNS.on(o),
+			stepRestartRouter,
+			"If it still fails, use another DNS server such as 1.1.1.1 and 8.8.8.8: " + dnsServerHow.on(o),
+		}
 	},
+}
 
-	CauseFirewallDrop: {
-		title: func(f Findings) string {
-			if f.Product != "" {
-				return f.Product + " blocks Spotify"
-			}
-			return "A firewall silently blocks Spotify"
-		},
-		short: func(f Findings) string { return "blocked by " + orDefault(f.Product, "a firewall") },
-		summary: func(f Findings) string {
-			return "Connections to Spotify" + parenthesized(f.Endpoints) + " " + connectVerb(f.Failure, "time out") + " while other sites answer."
-		},
-		steps: func(f Findings, o osName) []string {
-			return append(antivirusSteps(f.Product),
-				firewallHow.on(o),
-				stepHotspot,
-				stepAskIT,
-			)
-		},
+var hostsFileTexts = entry{
+	title: always("Your hosts file blocks Spotify"),
+	short: always("blocked by your hosts file"),
+	summary: func(f Findings) string {
+		return hostsSummary(f)
 	},
-
-	CauseSNIFiltered: {
-		title: always("A network filter blocks Spotify by name"),
-		short: always("blocked by a network filter"),
-		summary: func(f Findings) string {
-			return "Secure connections naming " + spotifyHosts(f) + " " + sniVerb(f.Failure) + ", while the same server answers to another name."
-		},
-		steps: func(_ Findings, _ osName) []string {
-			return []string{
-				stepHotspot,
-				"If Spotify works on the hotspot, this network filters Spotify by name: ask its IT administrator, or whoever runs its parental controls, to allow " + spotifyDomains + ".",
-				"If it also fails on the hotspot, security software on this computer is filtering: temporarily turn off its web protection, and if Spotify then connects, add Spotify as an exception and turn protection back on.",
-			}
-		},
+	steps: func(f Findings, o osName) []string {
+		file := hostsFileOf(f, o)
+		return []string{
+			hostsOpen(file, firstLine(f), o),
+			hostsDelete(f, o),
+			flushDNS.on(o),
+			"If an ad blocker or a \"Spotify blocker\" program added these lines, remove or reconfigure it too, or it will write them again.",
+		}
 	},
+}
 
-	CauseTLSIntercepted: {
-		title: func(f Findings) string {
-			return orDefault(f.Product, "Something") + " is intercepting Spotify's HTTPS"
-		},
-		short: func(f Findings) string {
-			if f.Product == "" {
-				return "HTTPS intercepted"
-			}
-			return "HTTPS intercepted by " + f.Product
-		},
-		summary: func(f Findings) string {
-			cert := "Spotify's certificate"
-			if names := spotifyHostsOrEmpty(f); names != "" {
-				cert = "The certificate for " + names
-			}
-			switch {
-			case f.Issuer != "":
-				return cert + " is issued by \"" + f.Issuer + "\", not by a public certificate authority."
-			case f.Product != "":
-				return cert + " is issued by " + f.Product + ", not by a public certificate authority."
-			}
-			return cert + " is not issued by a public certificate authority: something re-signs Spotify's HTTPS."
-		},
-		steps: func(f Findings, _ osName) []string {
-			return interceptionSteps(f.Product)
-		},
+var dnsFailureTexts = entry{
+	title: always("Your DNS server cannot find Spotify"),
+	short: always("DNS cannot find Spotify"),
+	summary: func(f Findings) string {
+		return capitalize(resolverName(f.Resolver)) + " " + dnsFailureVerb(f.Failure, spotifyNames(f)) + "; " + publicAnswer(f.PublicAddrs) + "."
 	},
-
-	CauseBlockPage: {
-		title: func(f Findings) string { return orDefault(f.Product, "A web filter") + " blocks Spotify" },
-		short: func(f Findings) string { return "blocked by " + orDefault(f.Product, "a web filter") },
-		summary: func(f Findings) string {
-			page := "A block page"
-			if f.Product != "" {
-				page = aOrAn(f.Product) + " " + f.Product + " block page"
-			}
-			target := spotifyHostsOrEmpty(f)
-			if target == "" {
-				return page + " answers instead of Spotify."
-			}
-			return page + " answers for " + target + " instead of Spotify."
-		},
-		steps: func(f Findings, _ osName) []string {
-			return []string{
-				orDefault(f.Product, "A web filter") + " on this network blocks Spotify. " + stepHotspot,
-				blockPageAsk(f.Product),
-			}
-		},
+	steps: func(_ Findings, o osName) []string {
+		return []string{
+			flushDNS.on(o),
+			stepRestartRouter,
+			"If it still fails, use another DNS server such as 1.1.1.1 and 8.8.8.8: " + dnsServerHow.on(o),
+			"On a work or school network, ask IT why their DNS server does not resolve " + spotifyDomains + ".",
+		}
 	},
+}
 
-	CauseVPNBlocked: {
-		title: func(f Findings) string {
-			if f.VPN == "" {
-				return "Your VPN blocks Spotify"
-			}
-			return "Your VPN (" + f.VPN + ") blocks Spotify"
-		},
-		short: always("blocked through your VPN"),
-		summary: func(f Findings) string {
-			vpn := "your VPN"
-			if f.VPN != "" {
-				vpn += " " + f.VPN
-			}
-			return "Connections to Spotify" + parenthesized(f.Endpoints) + " fail through " + vpn + ", which carries this computer's internet traffic."
-		},
-		steps: func(f Findings, o osName) []string {
-			return []string{
-				vpnDisconnect(f.VPN, o),
-				"If you need the VPN, split-tunnel Spotify: exclude Spotify in the VPN app's split tunnelling settings, or connect to another server, since Spotify blocks some VPN servers.",
-				"If it is a work VPN, ask IT to split-tunnel Spotify or to allow it through the VPN.",
-			}
-		},
+var dnsFilteredTexts = entry{
+	title: func(f Findings) string { return orDefault(f.Product, "A DNS filter") + " blocks Spotify" },
+	short: func(f Findings) string { return "blocked by " + orDefault(f.Product, "your DNS filter") },
+	summary: func(f Findings) string {
+		answer := orDefault(listed(f.SystemAddrs), "a blocking address")
+		return capitalize(resolverName(f.Resolver)) + " answers " + answer + " for " + spotifyNames(f) + "; " + publicAnswer(f.PublicAddrs) + "."
 	},
-
-	CauseSpotifyOutage: {
-		title: always("Spotify's servers are having problems"),
-		short: always("Spotify outage"),
-		summary: func(f Findings) string {
-			servers := "Spotify's servers"
-			if h := spotifyHostsOrEmpty(f); h != "" {
-				servers += " (" + h + ")"
-			}
-			return servers + " " + outageVerb(f) + " while the way to them shows no interference."
-		},
-		steps: func(_ Findings, _ osName) []string {
-			return []string{
-				"Nothing on your side needs fixing: wait; spotwatch checks again and tells you when Spotify answers.",
-				stepStatus,
-				"Do not reinstall Spotify or change network settings for this: it cannot help while Spotify's servers fail.",
-			}
-		},
+	steps: func(f Findings, o osName) []string {
+		return []string{
+			allowInFilter(f.Product),
+			"On a work or school network, ask IT to whitelist Spotify (" + spotifyDomains + ") in their DNS filter.",
+			"Or, if the network allows it, use another DNS server such as 1.1.1.1 and 8.8.8.8: " + dnsServerHow.on(o),
+			flushDNS.on(o),
+		}
 	},
+}
 
-	CauseUnknown: {
-		title: always("Something blocks Spotify"),
-		short: always("blocked, cause unclear"),
-		summary: func(f Findings) string {
-			s := "Spotify fails"
-			if what := failureWords(f.Failure); what != "" {
-				s += " with " + what
-			}
-			if where := listed(f.Endpoints); where != "" {
-				s += " at " + where
-			}
-			return s + " while the internet works, and no known cause fits the evidence."
-		},
-		steps: func(_ Findings, o osName) []string {
-			return []string{
-				"If a VPN is on, disconnect it and start Spotify again.",
-				"Temporarily turn off your antivirus or security software and start Spotify; if it connects, add Spotify as a trusted exception and turn protection back on.",
-				flushDNS.on(o),
-				stepRestartRouter,
-				stepHotspot,
-				stepAskIT,
-				stepStatus,
-				"If nothing else helped, reinstall Spotify cleanly: " + reinstallHow.on(o),
-			}
-		},
+var proxyBlockedTexts = entry{
+	title:   always("Your proxy blocks Spotify"),
+	short:   always("blocked by your proxy"),
+	summary: proxySummary,
+	steps: func(f Findings, o osName) []string {
+		steps := proxyRemove(f.Proxy, o)
+		return append(steps,
+			"If your network needs this proxy (work or school), ask IT to let Spotify through it: "+spotifyWildcards+".",
+			"Quit Spotify completely and start it again.",
+		)
+	},
+}
+
+var firewallRejectTexts = entry{
+	title: func(f Findings) string {
+		switch {
+		case f.Product != "":
+			return f.Product + " blocks Spotify"
+		case f.Failure == failure.PermissionDenied:
+			return "This computer's firewall blocks Spotify"
+		}
+		return "A firewall blocks Spotify"
+	},
+	short: func(f Findings) string { return "blocked by " + orDefault(f.Product, "a firewall") },
+	summary: func(f Findings) string {
+		return "Connections to Spotify" + parenthesized(f.Endpoints) + " " + connectVerb(f.Failure, "are rejected") + " while other sites answer."
+	},
+	steps: func(f Findings, o osName) []string {
+		return append(antivirusSteps(f.Product),
+			firewallHow.on(o),
+			"The block may also be on the network itself, as on many work and school networks. "+stepHotspot,
+		)
+	},
+}
+
+var firewallDropTexts = entry{
+	title: func(f Findings) string {
+		if f.Product != "" {
+			return f.Product + " blocks Spotify"
+		}
+		return "A firewall silently blocks Spotify"
+	},
+	short: func(f Findings) string { return "blocked by " + orDefault(f.Product, "a firewall") },
+	summary: func(f Findings) string {
+		return "Connections to Spotify" + parenthesized(f.Endpoints) + " " + connectVerb(f.Failure, "time out") + " while other sites answer."
+	},
+	steps: func(f Findings, o osName) []string {
+		return append(antivirusSteps(f.Product),
+			firewallHow.on(o),
+			stepHotspot,
+			stepAskIT,
+		)
+	},
+}
+
+var sniFilteredTexts = entry{
+	title: always("A network filter blocks Spotify by name"),
+	short: always("blocked by a network filter"),
+	summary: func(f Findings) string {
+		return "Secure connections naming " + spotifyHosts(f) + " " + sniVerb(f.Failure) + ", while the same server answers to another name."
+	},
+	steps: func(_ Findings, _ osName) []string {
+		return []string{
+			stepHotspot,
+			"If Spotify works on the hotspot, this network filters Spotify by name: ask its IT administrator, or whoever runs its parental controls, to allow " + spotifyDomains + ".",
+			"If it also fails on the hotspot, security software on this computer is filtering: temporarily turn off its web protection, and if Spotify then connects, add Spotify as an exception and turn protection back on.",
+		}
+	},
+}
+
+var tlsInterceptedTexts = entry{
+	title: func(f Findings) string {
+		return orDefault(f.Product, "Something") + " is intercepting Spotify's HTTPS"
+	},
+	short: func(f Findings) string {
+		if f.Product == "" {
+			return "HTTPS intercepted"
+		}
+		return "HTTPS intercepted by " + f.Product
+	},
+	summary: func(f Findings) string {
+		cert := "Spotify's certificate"
+		if names := spotifyHostsOrEmpty(f); names != "" {
+			cert = "The certificate for " + names
+		}
+		switch {
+		case f.Issuer != "":
+			return cert + " is issued by \"" + f.Issuer + "\", not by a public certificate authority."
+		case f.Product != "":
+			return cert + " is issued by " + f.Product + ", not by a public certificate authority."
+		}
+		return cert + " is not issued by a public certificate authority: something re-signs Spotify's HTTPS."
+	},
+	steps: func(f Findings, _ osName) []string {
+		return interceptionSteps(f.Product)
+	},
+}
+
+var blockPageTexts = entry{
+	title: func(f Findings) string { return orDefault(f.Product, "A web filter") + " blocks Spotify" },
+	short: func(f Findings) string { return "blocked by " + orDefault(f.Product, "a web filter") },
+	summary: func(f Findings) string {
+		page := "A block page"
+		if f.Product != "" {
+			page = aOrAn(f.Product) + " " + f.Product + " block page"
+		}
+		target := spotifyHostsOrEmpty(f)
+		if target == "" {
+			return page + " answers instead of Spotify."
+		}
+		return page + " answers for " + target + " instead of Spotify."
+	},
+	steps: func(f Findings, _ osName) []string {
+		return []string{
+			orDefault(f.Product, "A web filter") + " on this network blocks Spotify. " + stepHotspot,
+			blockPageAsk(f.Product),
+		}
+	},
+}
+
+var vpnBlockedTexts = entry{
+	title: func(f Findings) string {
+		if f.VPN == "" {
+			return "Your VPN blocks Spotify"
+		}
+		return "Your VPN (" + f.VPN + ") blocks Spotify"
+	},
+	short: always("blocked through your VPN"),
+	summary: func(f Findings) string {
+		vpn := "your VPN"
+		if f.VPN != "" {
+			vpn += " " + f.VPN
+		}
+		return "Connections to Spotify" + parenthesized(f.Endpoints) + " fail through " + vpn + ", which carries this computer's internet traffic."
+	},
+	steps: func(f Findings, o osName) []string {
+		return []string{
+			vpnDisconnect(f.VPN, o),
+			"If you need the VPN, split-tunnel Spotify: exclude Spotify in the VPN app's split tunnelling settings, or connect to another server, since Spotify blocks some VPN servers.",
+			"If it is a work VPN, ask IT to split-tunnel Spotify or to allow it through the VPN.",
+		}
+	},
+}
+
+var spotifyOutageTexts = entry{
+	title: always("Spotify's servers are having problems"),
+	short: always("Spotify outage"),
+	summary: func(f Findings) string {
+		servers := "Spotify's servers"
+		if h := spotifyHostsOrEmpty(f); h != "" {
+			servers += " (" + h + ")"
+		}
+		return servers + " " + outageVerb(f) + " while the way to them shows no interference."
+	},
+	steps: func(_ Findings, _ osName) []string {
+		return []string{
+			"Nothing on your side needs fixing: wait; spotwatch checks again and tells you when Spotify answers.",
+			stepStatus,
+			"Do not reinstall Spotify or change network settings for this: it cannot help while Spotify's servers fail.",
+		}
+	},
+}
+
+var unknownTexts = entry{
+	title: always("Something blocks Spotify"),
+	short: always("blocked, cause unclear"),
+	summary: func(f Findings) string {
+		s := "Spotify fails"
+		if what := failureWords(f.Failure); what != "" {
+			s += " with " + what
+		}
+		if where := listed(f.Endpoints); where != "" {
+			s += " at " + where
+		}
+		return s + " while the internet works, and no known cause fits the evidence."
+	},
+	steps: func(_ Findings, o osName) []string {
+		return []string{
+			"If a VPN is on, disconnect it and start Spotify again.",
+			"Temporarily turn off your antivirus or security software and start Spotify; if it connects, add Spotify as a trusted exception and turn protection back on.",
+			flushDNS.on(o),
+			stepRestartRouter,
+			stepHotspot,
+			stepAskIT,
+			stepStatus,
+			"If nothing else helped, reinstall Spotify cleanly: " + reinstallHow.on(o),
+		}
+	},
+}
+
+// internalErrorTexts describe a check that failed inside spotwatch (CauseInternalError): not a
+// diagnosis of the network, so the same on every OS.
+var internalErrorTexts = entry{
+	title: always("spotwatch could not run this check"),
+	short: always("spotwatch could not check"),
+	summary: always("spotwatch ran out of file descriptors, memory or socket buffers on this computer, so its probes could not open connections: " +
+		"this check measured nothing about the network and gives no verdict."),
+	steps: func(_ Findings, _ osName) []string {
+		return []string{
+			"Check again in a minute: the shortage may have passed.",
+			"If it lasts, restart spotwatch; if other programs fail too, close the ones you do not need or restart the computer.",
+		}
 	},
 }
 
@@ -550,87 +567,21 @@ func antivirusSteps(product string) []string {
 	}
 }
 
-// filterKind sorts inspection and filtering filterProducts by who can change their settings.
-type filterKind int
-
-const (
-	filterUnknown   filterKind = iota
-	filterPersonal             // security software on this computer: the user can change it
-	filterHome                 // a home DNS filter: its owner can change it
-	filterCorporate            // a network's filter or inspection gateway: IT can change it
-)
-
-// filterProduct is what spotwatch knows about one inspection or filtering product.
-type filterProduct struct {
-	match string // lowercase substring of the product name
-	kind  filterKind
-	how   string // where its setting is (personal: HTTPS scanning; home: allowlist); may be empty
-}
-
-// filterProducts is searched in order; put longer, more specific names first.
-var filterProducts = []filterProduct{
-	{"mcafee web gateway", filterCorporate, ""},
-	{"kaspersky", filterPersonal, "open Settings > Network settings and choose Do not scan encrypted connections, or under Manage exclusions add " + spotifyDomains},
-	{"avast", filterPersonal, "open Menu > Settings > Protection > Core Shields > Web Shield and untick Enable HTTPS scanning, or add " + spotifyDomains + " under Exceptions"},
-	{"avg", filterPersonal, "open Menu > Settings > Basic protection > Core Protection > Web Shield and untick Enable HTTPS scanning, or add " + spotifyDomains + " under Exceptions"},
-	{"eset", filterPersonal, "press F5 for Advanced setup, open Protections > SSL/TLS and set Spotify to Ignore in the list of SSL/TLS filtered applications"},
-	{"bitdefender", filterPersonal, "open Protection > Online Threat Prevention > Settings and turn Encrypted web scan off, or add " + spotifyDomains + " under Exceptions"},
-	{"norton", filterPersonal, ""},
-	{"mcafee", filterPersonal, ""},
-	{"pi-hole", filterHome, "open Domains in its web interface and add " + spotifyDomains + " to the allowlist with Add domain as wildcard ticked"},
-	{"pihole", filterHome, "open Domains in its web interface and add " + spotifyDomains + " to the allowlist with Add domain as wildcard ticked"},
-	{"adguard", filterHome, "open Filters > Custom filtering rules and add `@@||spotify.com^`, `@@||scdn.co^` and `@@||spotifycdn.com^`"},
-	{"nextdns", filterHome, "open the Allowlist tab at https://my.nextdns.io and add " + spotifyDomains},
-	{"opendns", filterHome, "sign in at https://dashboard.opendns.com, open Settings, pick your network, and under Web Content Filtering > Manage individual domains add " + spotifyDomains + " as Always allow"},
-	{"zscaler", filterCorporate, ""},
-	{"forti", filterCorporate, ""},
-	{"umbrella", filterCorporate, ""},
-	{"sophos", filterCorporate, ""},
-	{"forcepoint", filterCorporate, ""},
-	{"websense", filterCorporate, ""},
-	{"blue coat", filterCorporate, ""},
-	{"smoothwall", filterCorporate, ""},
-	{"cyberoam", filterCorporate, ""},
-	{"sonicwall", filterCorporate, ""},
-	{"contentkeeper", filterCorporate, ""},
-	{"netskope", filterCorporate, ""},
-	{"palo alto", filterCorporate, ""},
-	{"barracuda", filterCorporate, ""},
-	{"lightspeed", filterCorporate, ""},
-	{"netsweeper", filterCorporate, ""},
-	{"cisco", filterCorporate, ""},
-	{"securly", filterCorporate, ""},
-	{"goguardian", filterCorporate, ""},
-}
-
-func lookupProduct(name string) filterProduct {
-	n := strings.ToLower(name)
-	if n == "" {
-		return filterProduct{}
-	}
-	for _, p := range filterProducts {
-		if strings.Contains(n, p.match) {
-			return p
-		}
-	}
-	return filterProduct{}
-}
-
 // interceptionSteps tell how to stop name's HTTPS inspection from breaking Spotify.
 func interceptionSteps(name string) []string {
-	p := lookupProduct(name)
+	p := productNamed(name)
 	exempt := "ask IT to exempt " + spotifyWildcards + " from HTTPS (SSL) inspection."
-	switch p.kind {
-	case filterPersonal:
+	switch p.kind.changer() {
+	case changerUser:
 		first := "Turn off HTTPS scanning in " + name + " for Spotify, or add an exception: look for HTTPS, SSL or encrypted connection scanning in its web protection settings."
-		if p.how != "" {
-			first = "Turn off HTTPS scanning in " + name + " for Spotify, or add an exception: " + p.how + "."
+		if p.setting != "" {
+			first = "Turn off HTTPS scanning in " + name + " for Spotify, or add an exception: " + p.setting + "."
 		}
 		return []string{
 			first,
 			"If you cannot find the setting, temporarily turn " + name + " off to confirm, then add Spotify as a trusted exception and turn it back on.",
 		}
-	case filterCorporate:
+	case changerIT:
 		return []string{
 			"This is your organisation's HTTPS inspection (" + name + "): " + exempt,
 			stepHotspot,
@@ -645,10 +596,10 @@ func interceptionSteps(name string) []string {
 
 // allowInFilter is the step that allowlists Spotify in a DNS filter, for the named one when known.
 func allowInFilter(name string) string {
-	switch p := lookupProduct(name); {
-	case p.kind == filterHome && p.how != "":
-		return "Allow Spotify in " + name + ": " + p.how + "."
-	case p.kind == filterCorporate:
+	switch p := productNamed(name); {
+	case p.kind.changer() == changerOwner && p.setting != "":
+		return "Allow Spotify in " + name + ": " + p.setting + "."
+	case p.kind.changer() == changerIT:
 		return "Ask the IT administrator who runs " + name + " to allow Spotify (" + spotifyDomains + ")."
 	}
 	return "Allow Spotify (" + spotifyDomains + ") in the DNS filter that blocks it: in Pi-hole under Domains, " +
@@ -658,11 +609,11 @@ func allowInFilter(name string) string {
 
 // blockPageAsk is the step that gets Spotify allowed in the web filter that showed a block page.
 func blockPageAsk(name string) string {
-	p := lookupProduct(name)
+	p := productNamed(name)
 	switch {
-	case p.kind == filterHome && p.how != "":
-		return "If you run " + name + ", allow Spotify there: " + p.how + ". Otherwise ask whoever runs it."
-	case p.kind == filterCorporate:
+	case p.kind.changer() == changerOwner && p.setting != "":
+		return "If you run " + name + ", allow Spotify there: " + p.setting + ". Otherwise ask whoever runs it."
+	case p.kind.changer() == changerIT:
 		return "Ask your IT administrator to allow Spotify (" + spotifyDomains + ") in " + name + "."
 	}
 	return "Ask whoever runs " + orDefault(name, "the filter") + " (IT at work or school, the parental-control owner at home) to allow Spotify: " + spotifyDomains + "."

@@ -43,18 +43,13 @@ const (
 	CauseUnknown        Cause = "unknown"
 )
 
-// Code returns the Spotify error code a cause belongs to.
+// Code returns the Spotify error code a cause belongs to (from the cause table); an id the table
+// does not hold is taken as a Spotify failure, Code 7.
 func (c Cause) Code() Code {
-	switch c {
-	case CauseChecking, CauseInternalError:
-		return CodeUnknown
-	case CauseOK, CauseDegraded:
-		return CodeOK
-	case CauseNoNetwork, CauseCaptivePortal, CauseInternetDown, CauseDNSDown:
-		return CodeNoInternet
-	default:
-		return CodeBlocked
+	if info, ok := causeInfo(c); ok {
+		return info.Code
 	}
+	return CodeBlocked
 }
 
 // Kind names what a probe does on the wire.
@@ -171,4 +166,11 @@ type Diagnosis struct {
 	Summary  string   `json:"summary"`
 	Fix      []string `json:"fix"`
 	Evidence []string `json:"evidence"`
+
+	// Product is the product that blocks or intercepts Spotify (a filter, an antivirus, an
+	// inspection gateway), by its name in the product table; "" when none is recognised.
+	Product string `json:"-"`
+	// Short is the cause as a short phrase for titles ("blocked by Pi-hole", "no internet"). The
+	// status API carries Product and Short (Status.MarshalJSON); `check --json` does not.
+	Short string `json:"-"`
 }

@@ -21,17 +21,6 @@ import (
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
-// knownCauses are the values of spotwatch_state's cause label, all always exported (0 or 1) so
-// that a query sees a cause turn off as well as on.
-var knownCauses = [...]diagnosis.Cause{
-	diagnosis.CauseChecking, diagnosis.CauseOK, diagnosis.CauseDegraded,
-	diagnosis.CauseNoNetwork, diagnosis.CauseCaptivePortal, diagnosis.CauseInternetDown, diagnosis.CauseDNSDown,
-	diagnosis.CauseHostsFile, diagnosis.CauseDNSFailure, diagnosis.CauseDNSFiltered, diagnosis.CauseProxyBlocked,
-	diagnosis.CauseFirewallReject, diagnosis.CauseFirewallDrop, diagnosis.CauseSNIFiltered,
-	diagnosis.CauseTLSIntercepted, diagnosis.CauseBlockPage, diagnosis.CauseVPNBlocked,
-	diagnosis.CauseSpotifyOutage, diagnosis.CauseUnknown,
-}
-
 // checkBuckets are the bounds of spotwatch_check_duration_seconds: a check takes tens of
 // milliseconds when all is well and up to its timeout (default 5 s) when something is dropped.
 var checkBuckets = []float64{0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}
@@ -221,13 +210,18 @@ func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.src.Status()
 	ch <- prometheus.MustNewConstMetric(c.code, prometheus.GaugeValue, float64(st.Code))
+	// Every state the Monitor can be in is always exported (0 or 1), so that a query sees a
+	// cause turn off as well as on.
 	known := false
-	for _, cause := range knownCauses {
+	for _, info := range diagnosis.Causes() {
+		if !info.MonitorState {
+			continue
+		}
 		v := 0.0
-		if cause == st.Cause {
+		if info.ID == st.Cause {
 			v, known = 1, true
 		}
-		ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, v, string(cause))
+		ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, v, string(info.ID))
 	}
 	if !known && st.Cause != "" {
 		ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, 1, string(st.Cause))
