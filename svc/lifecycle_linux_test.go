@@ -19,8 +19,8 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/testworld"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/statusapi"
 	"github.com/spotwatch/spotwatch/svc"
-	"github.com/spotwatch/spotwatch/svc/api"
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
 
@@ -432,7 +432,7 @@ func (n *ns) daemon(account *user.User) int {
 // the roots given in its environment.
 func (n *ns) healthy() {
 	n.t.Helper()
-	client := api.NewClient(socketPath)
+	client := statusapi.NewClient(socketPath)
 	deadline := time.Now().Add(30 * time.Second)
 	var st monitor.Status
 	var err error

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/testnet"
 	"github.com/spotwatch/spotwatch/internal/testworld"
-	"github.com/spotwatch/spotwatch/svc/api"
+	"github.com/spotwatch/spotwatch/statusapi"
 )
 
 // binary is the spotwatch executable built once for these tests.
@@ -44,7 +44,7 @@ func run(t *testing.T, env []string, args ...string) (stdout, stderr string, sta
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_RUNTIME_DIR=" + t.TempDir(),
-		api.SystemSocketEnv + "=" + filepath.Join(t.TempDir(), "system.sock")}, env...)
+		statusapi.SystemSocketEnv + "=" + filepath.Join(t.TempDir(), "system.sock")}, env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

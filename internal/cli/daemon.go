@@ -21,8 +21,8 @@ import (
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/internal/logfile"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/statusapi"
 	"github.com/spotwatch/spotwatch/svc"
-	"github.com/spotwatch/spotwatch/svc/api"
 )
 
 // configPollInterval is how often the daemon looks at its config file for changes.
@@ -92,7 +92,7 @@ type daemon struct {
 	log     *slog.Logger
 	monitor *monitor.Monitor
 	store   *history.Keeper
-	server  *api.Server
+	server  *statusapi.Server
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	system  bool
@@ -132,18 +132,18 @@ func startDaemon(parent context.Context, cfg *config.Config, cfgPath string, sys
 	}
 	d.monitor = monitor.NewMonitor(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.MonitorOptions{Logger: log, History: d.store})
 
-	// The default places: the first that is provably the daemon's own (see api.SocketPaths).
+	// The default places: the first that is provably the daemon's own (see statusapi.SocketPaths).
 	socket := cfg.API.Socket
 	var ln net.Listener
 	if socket == "" {
-		ln, socket, err = api.ListenDefault(system, log)
+		ln, socket, err = statusapi.ListenDefault(system, log)
 	} else {
-		ln, err = api.Listen(socket, system)
+		ln, err = statusapi.Listen(socket, system)
 	}
 	if err != nil {
 		return fail(err)
 	}
-	d.server = api.NewServer(api.ServerOptions{Source: statusWithStorage{d.monitor, d.store}, History: d.store.Last, Logger: log, System: system})
+	d.server = statusapi.NewServer(statusapi.ServerOptions{Source: statusWithStorage{d.monitor, d.store}, History: d.store.Last, Logger: log, System: system})
 	d.run(func() {
 		if err := d.server.Serve(ln); err != nil {
 			log.Error("status API stopped", "err", err)
@@ -156,13 +156,13 @@ func startDaemon(parent context.Context, cfg *config.Config, cfgPath string, sys
 		d.server.Shutdown(shutdown)
 	})
 	if cfg.Metrics.Listen != "" {
-		metrics, err := api.ListenMetrics(cfg.Metrics.Listen)
+		metrics, err := statusapi.ListenMetrics(cfg.Metrics.Listen)
 		if err != nil {
 			ln.Close()
 			return fail(fmt.Errorf("metrics.listen: %w", err))
 		}
 		d.run(func() {
-			if err := api.ServeMetricsOn(ctx, metrics, d.monitor, log); err != nil {
+			if err := statusapi.ServeMetricsOn(ctx, metrics, d.monitor, log); err != nil {
 				log.Error("metrics endpoint stopped", "err", err)
 			}
 		})

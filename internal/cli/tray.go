@@ -13,8 +13,8 @@ import (
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/netwatch"
 	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/statusapi"
 	"github.com/spotwatch/spotwatch/svc"
-	"github.com/spotwatch/spotwatch/svc/api"
 	"github.com/spotwatch/spotwatch/tray"
 )
 
@@ -89,26 +89,26 @@ func uiSetup(path string, stderr io.Writer) (*config.Config, *slog.Logger, func(
 
 // findDaemon returns a client of the daemon that answers: on api.socket if set, else on the
 // per-user socket, then the system one.
-func findDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) (*api.Client, string) {
+func findDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) (*statusapi.Client, string) {
 	var sockets []string
 	if cfg.API.Socket != "" {
 		sockets = []string{cfg.API.Socket}
 	} else {
 		for _, system := range []bool{false, true} {
-			if paths, err := api.SocketPaths(system); err == nil {
+			if paths, err := statusapi.SocketPaths(system); err == nil {
 				sockets = append(sockets, paths...)
 			}
 		}
 	}
 	for _, s := range sockets {
-		client := api.NewClient(s)
+		client := statusapi.NewClient(s)
 		probe, cancel := context.WithTimeout(ctx, daemonProbeTimeout)
 		_, err := client.Status(probe)
 		cancel()
 		if err == nil {
 			return client, s
 		}
-		if errors.Is(err, api.ErrUntrustedSocket) {
+		if errors.Is(err, statusapi.ErrUntrustedSocket) {
 			log.Warn("refused an untrusted socket", "socket", s, "err", err.Error())
 			continue
 		}

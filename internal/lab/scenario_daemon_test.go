@@ -17,7 +17,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/lab"
 	"github.com/spotwatch/spotwatch/internal/lab/labworld"
 	"github.com/spotwatch/spotwatch/monitor"
-	"github.com/spotwatch/spotwatch/svc/api"
+	"github.com/spotwatch/spotwatch/statusapi"
 )
 
 // reactWithin is how soon after a default-route change the daemon's state must follow
@@ -46,7 +46,7 @@ func TestLabDaemonReactsToRouteChange(t *testing.T) {
 	labErr(t, "writing the configuration", err)
 
 	d := startLabDaemon(t, w.Lab, bin, cfg)
-	events := stampEvents(t, api.NewClient(d.socket))
+	events := stampEvents(t, statusapi.NewClient(d.socket))
 
 	up := d.waitState(t, events, monitor.CauseOK, 30*time.Second)
 	t.Logf("first state ok after %d check(s)", up.ev.Status.Checks)
@@ -139,7 +139,7 @@ func startLabDaemon(t *testing.T, l *lab.Lab, bin, cfg string) *labDaemon {
 		}
 	})
 
-	client := api.NewClient(d.socket)
+	client := statusapi.NewClient(d.socket)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		sctx, scancel := context.WithTimeout(t.Context(), time.Second)
@@ -187,7 +187,7 @@ type stamped struct {
 
 // stampEvents follows the daemon's event stream until the test ends, stamping each event as it
 // arrives, so that a test busy applying a fault does not delay the stamps.
-func stampEvents(t *testing.T, client *api.Client) <-chan stamped {
+func stampEvents(t *testing.T, client *statusapi.Client) <-chan stamped {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	events, errs := client.Events(ctx)
@@ -231,7 +231,7 @@ func (d *labDaemon) waitState(t *testing.T, events <-chan stamped, want monitor.
 				t.Fatalf("state %s (after %s) while waiting for %s", cause, s.ev.Previous, want)
 			}
 		case <-timeout:
-			st, err := api.NewClient(d.socket).Status(context.Background())
+			st, err := statusapi.NewClient(d.socket).Status(context.Background())
 			t.Fatalf("no state %s within %v; states seen: %v; the daemon now: %s pending %q after %d checks (%v)",
 				want, limit, seen, st.Cause, st.PendingCause, st.Checks, err)
 		}
