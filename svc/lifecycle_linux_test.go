@@ -262,7 +262,7 @@ func (n *ns) run() {
 	_, stderr, code = n.spotwatch("restart")
 	n.expect(code == 1 && strings.Contains(stderr, "see "+logDir+"/daemon.log. Its log ends with:") &&
 		strings.Contains(stderr, "refusing the configuration of a system daemon"),
-		"restart with a world-writable config: exit %d (the daemon refuses it only with the patch to internal/cli/daemon.go that calls refuseUnsafeConfig)\n%s", code, stderr)
+		"restart with a world-writable config: exit %d (the daemon refuses it only with daemon.Run (internal/daemon), which calls refuseUnsafeConfig)\n%s", code, stderr)
 	log, _ := os.ReadFile(filepath.Join(logDir, "daemon.log"))
 	n.expect(bytes.Contains(log, []byte("refusing the configuration of a system daemon")), "the daemon's log does not say why it refused:\n%s", log)
 	must(t, os.Chmod(n.spec.Config, 0o644))
@@ -543,7 +543,7 @@ func (s *syslogServer) wait(t *testing.T, want string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t.Errorf("syslog got no %q (the daemon logs to syslog only with the patch to internal/cli/daemon.go that calls serviceDaemon); it got:\n%s", want, strings.Join(s.lines, "\n"))
+	t.Errorf("syslog got no %q (the daemon logs to syslog only with daemon.Run (internal/daemon), which calls serviceDaemon); it got:\n%s", want, strings.Join(s.lines, "\n"))
 }
 
 func contains(list []string, s string) bool {

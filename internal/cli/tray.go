@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/config"
-	"github.com/spotwatch/spotwatch/internal/netwatch"
+	"github.com/spotwatch/spotwatch/internal/daemon"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/statusapi"
 	"github.com/spotwatch/spotwatch/svc"
@@ -79,7 +79,7 @@ func uiSetup(path string, stderr io.Writer) (*config.Config, *slog.Logger, func(
 		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
 		return nil, nil, nil, exitUsage
 	}
-	log, closeLog, err := daemonLogger(cfg, stderr)
+	log, closeLog, err := daemon.NewLogger(cfg, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
 		return nil, nil, nil, exitUsage
@@ -136,30 +136,13 @@ func runLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 	}()
 	go func() {
 		defer wg.Done()
-		watchNetworkFor(ctx, m, log)
+		daemon.WatchNetwork(ctx, m, log)
 	}()
 	log.Info("spotwatch started: monitor and tray in this process", "version", monitor.Version)
 	err = tray.Run(ctx, tray.Options{Source: tray.Local{Monitor: m}, History: hist, Notify: cfg.Notify, Logger: log, Autostart: trayAutostart(log)})
 	cancel()
 	wg.Wait()
 	return trayExit(err, log)
-}
-
-// watchNetworkFor re-checks m on route, address and power changes; where the OS offers no
-// events it polls.
-func watchNetworkFor(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
-	onChange := func(c netwatch.Change) {
-		log.Debug("network changed", "reason", c.Reason)
-		m.NetworkChanged()
-	}
-	err := netwatch.Watch(ctx, onChange, log)
-	if err == nil || ctx.Err() != nil {
-		return
-	}
-	log.Warn("network events unavailable, polling instead", "err", err)
-	if err := netwatch.NewPoller(10*time.Second).Watch(ctx, onChange, log); err != nil && ctx.Err() == nil {
-		log.Error("network polling stopped", "err", err)
-	}
 }
 
 // trayAutostart is the tray's "Start at login" entry for this user, or nil (the menu item then
