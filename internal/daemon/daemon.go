@@ -97,6 +97,10 @@ func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, err
 	if err != nil {
 		return fail(err)
 	}
+	// SIGHUP is caught from here on, before the socket answers: a SIGHUP sent once the daemon
+	// answers never meets the default action (ending the process).
+	d.hup = make(chan os.Signal, 1)
+	signal.Notify(d.hup, syscall.SIGHUP)
 	d.server = statusapi.NewServer(statusapi.ServerOptions{Source: statusWithStorage{d.monitor, d.store}, History: d.store.Last, Logger: log, System: system})
 	d.run(func() {
 		if err := d.server.Serve(ln); err != nil {
@@ -123,10 +127,6 @@ func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, err
 	}
 	d.run(func() { d.monitor.Run(ctx) })
 	d.run(func() { WatchNetwork(ctx, d.monitor, log) })
-	// SIGHUP is caught from here on, before the socket answers: a SIGHUP sent once the daemon
-	// answers never meets the default action (ending the process).
-	d.hup = make(chan os.Signal, 1)
-	signal.Notify(d.hup, syscall.SIGHUP)
 	d.cfgMod, d.cfgSize = fileStamp(d.cfgPath)
 	d.run(func() { d.watchConfig(ctx) })
 	d.run(func() { d.retryStorage(ctx) })
