@@ -69,7 +69,8 @@ func newWorld(t testing.TB) *testworld.World {
 }
 
 // TestCheckJSONContract runs `spotwatch check --json --config FILE` against the loopback world
-// with a fault in place, and checks the exit status, the cause and the JSON shape (the contract in docs/design.md, "The JSON contract").
+// with a fault in place, and checks the exit status, the cause and the JSON shape (the contract
+// in docs/design.md, "The JSON contract").
 func TestCheckJSONContract(t *testing.T) {
 	tests := []struct {
 		name   string
