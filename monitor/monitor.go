@@ -109,6 +109,12 @@ type Monitor struct {
 	seen      int
 	subs      map[int]chan Event
 	nextSub   int
+	unwritten []history.Record // state changes in memory, not yet given to the history (oldest first)
+
+	// histMu is held while records are given to the history, outside mu: Status and the
+	// subscribers never wait on the disk, and records are written in the order of the state
+	// changes even when checks end concurrently.
+	histMu sync.Mutex
 }
 
 // New returns a monitor that is not running yet: call Run.
@@ -248,17 +254,44 @@ func (m *Monitor) runCheck(ctx context.Context) {
 		return
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.status.Checks++
 	m.status.LastCheck = m.clock.Now()
 	if !ok {
 		m.status.InternalErrors++
 		m.publishLocked(Event{Type: EventCheck, Status: m.status})
+		m.mu.Unlock()
 		return
 	}
 	m.status.LastCheckMS = res.DurationMS
 	m.applyLocked(res)
 	m.publishLocked(Event{Type: EventCheck, Status: m.status, Check: &res})
+	changed := len(m.unwritten) > 0
+	m.mu.Unlock()
+	if changed {
+		m.writeHistory()
+	}
+}
+
+// writeHistory gives the history the state changes recorded in memory, oldest first, without
+// holding mu. It returns once they are all written, so that when Run returns nothing is left
+// unwritten.
+func (m *Monitor) writeHistory() {
+	m.histMu.Lock()
+	defer m.histMu.Unlock()
+	for {
+		m.mu.Lock()
+		batch := m.unwritten
+		m.unwritten = nil
+		m.mu.Unlock()
+		if len(batch) == 0 {
+			return
+		}
+		for _, rec := range batch {
+			if err := m.history.Append(rec); err != nil {
+				m.log.Error("recording the state change in the history", "err", err)
+			}
+		}
+	}
 }
 
 // safeCheck runs check, turning a panic, or a check whose probes could not run for want of
@@ -315,10 +348,9 @@ func (m *Monitor) applyLocked(res diagnosis.Result) {
 	m.candidate, m.seen = "", 0
 	m.log.Info("state changed", "from", previous, "to", res.Cause, "code", res.Code, "summary", res.Summary)
 	if m.history != nil {
+		// Written by runCheck once mu is released (writeHistory).
 		rec := history.Record{Time: now, Code: int(res.Code), Cause: string(res.Cause), Title: res.Title, Summary: res.Summary, Short: res.Short, Previous: string(previous), Duration: lasted}
-		if err := m.history.Append(rec); err != nil {
-			m.log.Error("recording the state change in the history", "err", err)
-		}
+		m.unwritten = append(m.unwritten, rec)
 	}
 	m.publishLocked(Event{Type: EventState, Status: m.status, Previous: previous, Lasted: lasted})
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
-	"github.com/spotwatch/spotwatch/svc/api"
+	"github.com/spotwatch/spotwatch/statusapi"
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
 
@@ -291,7 +291,7 @@ func (in *Installer) socket() (string, error) {
 	if cfg.API.Socket != "" {
 		return cfg.API.Socket, nil
 	}
-	return api.DefaultSocketPath(in.Plan.Scope == System)
+	return statusapi.DefaultSocketPath(in.Plan.Scope == System)
 }
 
 func describeStatus(st monitor.Status) string {
@@ -305,7 +305,7 @@ func describeStatus(st monitor.Status) string {
 func waitDaemon(ctx context.Context, socket string, timeout time.Duration) (monitor.Status, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	client := api.NewClient(socket)
+	client := statusapi.NewClient(socket)
 	for {
 		try, stop := context.WithTimeout(ctx, 2*time.Second)
 		st, err := client.Status(try)
@@ -325,12 +325,12 @@ func waitDaemon(ctx context.Context, socket string, timeout time.Duration) (moni
 func waitGone(ctx context.Context, socket string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	client := api.NewClient(socket)
+	client := statusapi.NewClient(socket)
 	for {
 		try, stop := context.WithTimeout(ctx, 2*time.Second)
 		_, err := client.Status(try)
 		stop()
-		if errors.Is(err, api.ErrNoDaemon) {
+		if errors.Is(err, statusapi.ErrNoDaemon) {
 			return nil
 		}
 		select {

@@ -20,8 +20,8 @@ import (
 	"github.com/spotwatch/spotwatch/internal/testworld"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+	"github.com/spotwatch/spotwatch/statusapi"
 	"github.com/spotwatch/spotwatch/svc"
-	"github.com/spotwatch/spotwatch/svc/api"
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
 
@@ -263,7 +263,7 @@ func (n *ns) run() {
 	_, stderr, code = n.spotwatch("restart")
 	n.expect(code == 1 && strings.Contains(stderr, "see "+logDir+"/daemon.log. Its log ends with:") &&
 		strings.Contains(stderr, "refusing the configuration of a system daemon"),
-		"restart with a world-writable config: exit %d (the daemon refuses it only with the patch to internal/cli/daemon.go that calls refuseUnsafeConfig)\n%s", code, stderr)
+		"restart with a world-writable config: exit %d (the daemon refuses it only with daemon.Run (internal/daemon), which calls refuseUnsafeConfig)\n%s", code, stderr)
 	log, _ := os.ReadFile(filepath.Join(logDir, "daemon.log"))
 	n.expect(bytes.Contains(log, []byte("refusing the configuration of a system daemon")), "the daemon's log does not say why it refused:\n%s", log)
 	must(t, os.Chmod(n.spec.Config, 0o644))
@@ -433,7 +433,7 @@ func (n *ns) daemon(account *user.User) int {
 // the roots given in its environment.
 func (n *ns) healthy() {
 	n.t.Helper()
-	client := api.NewClient(socketPath)
+	client := statusapi.NewClient(socketPath)
 	deadline := time.Now().Add(30 * time.Second)
 	var st monitor.Status
 	var err error
@@ -544,7 +544,7 @@ func (s *syslogServer) wait(t *testing.T, want string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t.Errorf("syslog got no %q (the daemon logs to syslog only with the patch to internal/cli/daemon.go that calls serviceDaemon); it got:\n%s", want, strings.Join(s.lines, "\n"))
+	t.Errorf("syslog got no %q (the daemon logs to syslog only with daemon.Run (internal/daemon), which calls serviceDaemon); it got:\n%s", want, strings.Join(s.lines, "\n"))
 }
 
 func contains(list []string, s string) bool {

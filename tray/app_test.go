@@ -12,7 +12,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
-	"github.com/spotwatch/spotwatch/svc/api"
+	"github.com/spotwatch/spotwatch/statusapi"
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
 
@@ -100,17 +100,17 @@ func TestReconnectsToTheDaemon(t *testing.T) {
 		fixedCheck(diagnosis.CauseOK), monitor.Options{})
 	go m.Run(ctx)
 	sock := filepath.Join(t.TempDir(), "api.sock")
-	serve := func() *api.Server {
-		ln, err := api.Listen(sock, false)
+	serve := func() *statusapi.Server {
+		ln, err := statusapi.Listen(sock, false)
 		if err != nil {
 			t.Fatalf("listening: %v", err)
 		}
-		srv := api.NewServer(api.ServerOptions{Source: m})
+		srv := statusapi.NewServer(statusapi.ServerOptions{Source: m})
 		go srv.Serve(ln)
 		return srv
 	}
 	srv := serve()
-	a, steps, notes := startLoop(t, Options{Source: api.NewClient(sock), Notify: notifyOn})
+	a, steps, notes := startLoop(t, Options{Source: statusapi.NewClient(sock), Notify: notifyOn})
 
 	s := waitStep(t, steps, "event state ok")
 	if s.view.Icon != icons.OK || s.view.State != "Spotify reachable" {

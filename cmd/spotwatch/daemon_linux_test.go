@@ -13,7 +13,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
-	"github.com/spotwatch/spotwatch/svc/api"
+	"github.com/spotwatch/spotwatch/statusapi"
 )
 
 // TestDaemonOnReadOnlyState starts the real daemon with its state directory on a read-only
@@ -38,7 +38,7 @@ func TestDaemonOnReadOnlyState(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, w, dir, cfg)
-	client := api.NewClient(d.socket)
+	client := statusapi.NewClient(d.socket)
 	var st monitor.Status
 	deadline := time.Now().Add(20 * time.Second)
 	for st.Cause != diagnosis.CauseOK {

@@ -20,7 +20,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/testworld"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
-	"github.com/spotwatch/spotwatch/svc/api"
+	"github.com/spotwatch/spotwatch/statusapi"
 )
 
 // fastSchedule makes the daemon check every second so a test sees state changes quickly.
@@ -45,7 +45,7 @@ func daemonEnv(w *testworld.World, dir string) []string {
 		"XDG_RUNTIME_DIR=" + filepath.Join(dir, "run"),
 		"XDG_STATE_HOME=" + filepath.Join(dir, "state"),
 		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
-		api.SystemSocketEnv + "=" + filepath.Join(dir, "system.sock"),
+		statusapi.SystemSocketEnv + "=" + filepath.Join(dir, "system.sock"),
 		"PATH=" + os.Getenv("PATH"),
 	}
 }
@@ -87,7 +87,7 @@ func startDaemon(t testing.TB, w *testworld.World, dir, cfg string) *daemonProc 
 			t.Logf("daemon log:\n%s", d.logText())
 		}
 	})
-	client := api.NewClient(d.socket)
+	client := statusapi.NewClient(d.socket)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -150,7 +150,7 @@ func TestDaemonEventsAndHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, w, dir, cfg)
-	client := api.NewClient(d.socket)
+	client := statusapi.NewClient(d.socket)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	events, errs := client.Events(ctx)
@@ -219,7 +219,7 @@ func TestDaemonEventsAndHistory(t *testing.T) {
 	if err != nil || len(damage) > 0 || len(onDisk) != len(records) {
 		t.Errorf("history file: %d records, damage %v, err %v; want %d records", len(onDisk), damage, err, len(records))
 	}
-	if _, err := api.NewClient(d.socket).Status(context.Background()); err == nil {
+	if _, err := statusapi.NewClient(d.socket).Status(context.Background()); err == nil {
 		t.Error("the socket still answers after the daemon stopped")
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/testnet"
 	"github.com/spotwatch/spotwatch/internal/testworld"
-	"github.com/spotwatch/spotwatch/svc/api"
+	"github.com/spotwatch/spotwatch/statusapi"
 )
 
 // binary is the spotwatch executable built once for these tests.
@@ -44,7 +44,7 @@ func run(t *testing.T, env []string, args ...string) (stdout, stderr string, sta
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(), "XDG_RUNTIME_DIR=" + t.TempDir(),
-		api.SystemSocketEnv + "=" + filepath.Join(t.TempDir(), "system.sock")}, env...)
+		statusapi.SystemSocketEnv + "=" + filepath.Join(t.TempDir(), "system.sock")}, env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -69,7 +69,8 @@ func newWorld(t testing.TB) *testworld.World {
 }
 
 // TestCheckJSONContract runs `spotwatch check --json --config FILE` against the loopback world
-// with a fault in place, and checks the exit status, the cause and the JSON shape of DESIGN.md §6.
+// with a fault in place, and checks the exit status, the cause and the JSON shape (the contract
+// in docs/design.md, "The JSON contract").
 func TestCheckJSONContract(t *testing.T) {
 	tests := []struct {
 		name   string

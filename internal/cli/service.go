@@ -6,13 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 
-	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/svc"
 )
 
@@ -248,34 +246,4 @@ func writeServices(w io.Writer, reports []svc.Report) {
 	if !shown {
 		fmt.Fprintln(w, "Service: not installed ('spotwatch install' installs it)")
 	}
-}
-
-// refuseUnsafeConfig reports, after saying why on stderr, whether a system daemon must refuse
-// its configuration file: one that users other than administrators could change (they could
-// point its log file, socket and checks anywhere). Called before anything is opened.
-func refuseUnsafeConfig(system bool, cfgPath string, stderr io.Writer) bool {
-	if !system || cfgPath == "" {
-		return false
-	}
-	if err := svc.CheckFile(cfgPath); err != nil {
-		fmt.Fprintf(stderr, "spotwatch: refusing the configuration of a system daemon: %v\n", err)
-		return true
-	}
-	return false
-}
-
-// serviceDaemon runs `spotwatch daemon` the way the service manager that started it expects:
-// the log also goes to the service logger where the manager does not collect standard error
-// (the Windows Event Log; syslog under SysV init and OpenRC), and under the Windows SCM the
-// start and stop requests are answered. run starts the daemon and blocks until ctx ends.
-func serviceDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger, run func(context.Context, *slog.Logger) int) int {
-	h, closeHandler, err := svc.ServiceLogHandler(cfg.Log.SlogLevel())
-	switch {
-	case err != nil:
-		log.Warn("logging to standard error only", "err", err.Error())
-	case h != nil:
-		defer closeHandler()
-		log = slog.New(slog.NewMultiHandler(log.Handler(), h))
-	}
-	return svc.RunDaemon(ctx, func(ctx context.Context) int { return run(ctx, log) })
 }

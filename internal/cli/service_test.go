@@ -3,13 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"os"
 	"runtime"
 	"strings"
 	"testing"
 
-	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/svc"
 )
 
@@ -60,33 +58,5 @@ func TestAdminHint(t *testing.T) {
 	}
 	if got := adminHint("stop", svc.System, []string{"--system"}); strings.Count(got, "--system") != 1 {
 		t.Errorf("adminHint repeats --system: %q", got)
-	}
-}
-
-// TestUserDaemonConfigUnchecked: only a system daemon's configuration is checked.
-func TestUserDaemonConfigUnchecked(t *testing.T) {
-	var stderr bytes.Buffer
-	if refuseUnsafeConfig(false, "/nonexistent/config.yaml", &stderr) || refuseUnsafeConfig(true, "", &stderr) {
-		t.Errorf("refused: %s", stderr.String())
-	}
-}
-
-// TestServiceDaemonOutsideAService: outside a service manager the daemon runs as it is, with
-// its own logger and context.
-func TestServiceDaemonOutsideAService(t *testing.T) {
-	t.Setenv(svc.ServiceEnv, "")
-	var logged bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logged, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	code := serviceDaemon(ctx, config.Default(), log, func(got context.Context, l *slog.Logger) int {
-		if got.Done() == nil || l.Handler() != log.Handler() {
-			t.Error("run got another context or logger")
-		}
-		l.Info("ran")
-		return 7
-	})
-	if code != 7 || !strings.Contains(logged.String(), "msg=ran") {
-		t.Errorf("serviceDaemon = %d, log %q", code, logged.String())
 	}
 }

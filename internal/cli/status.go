@@ -14,8 +14,8 @@ import (
 	"github.com/spotwatch/spotwatch/internal/safetext"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+	"github.com/spotwatch/spotwatch/statusapi"
 	"github.com/spotwatch/spotwatch/svc"
-	"github.com/spotwatch/spotwatch/svc/api"
 	"github.com/spotwatch/spotwatch/tray"
 )
 
@@ -61,9 +61,9 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
 		return exitInternal
 	}
-	client := api.NewClient(sockets...) // the first trusted daemon that answers
+	client := statusapi.NewClient(sockets...) // the first trusted daemon that answers
 	st, err := client.Status(ctx)
-	if errors.Is(err, api.ErrNoDaemon) {
+	if errors.Is(err, statusapi.ErrNoDaemon) {
 		if !*asJSON {
 			writeServices(stdout, services)
 		}
@@ -115,7 +115,7 @@ func statusSockets(configured string, scope svc.Scope) ([]string, error) {
 	}
 	var sockets []string
 	for _, s := range scopes {
-		paths, err := api.SocketPaths(s == svc.System)
+		paths, err := statusapi.SocketPaths(s == svc.System)
 		if err != nil {
 			return nil, err
 		}

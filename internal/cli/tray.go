@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/config"
-	"github.com/spotwatch/spotwatch/internal/netwatch"
+	"github.com/spotwatch/spotwatch/internal/daemon"
 	"github.com/spotwatch/spotwatch/internal/version"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/probe"
+	"github.com/spotwatch/spotwatch/statusapi"
 	"github.com/spotwatch/spotwatch/svc"
-	"github.com/spotwatch/spotwatch/svc/api"
 	"github.com/spotwatch/spotwatch/tray"
 )
 
@@ -81,7 +81,7 @@ func uiSetup(path string, stderr io.Writer) (*config.Config, *slog.Logger, func(
 		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
 		return nil, nil, nil, exitUsage
 	}
-	log, closeLog, err := daemonLogger(cfg, stderr)
+	log, closeLog, err := daemon.NewLogger(cfg, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "spotwatch: %v\n", err)
 		return nil, nil, nil, exitUsage
@@ -91,26 +91,26 @@ func uiSetup(path string, stderr io.Writer) (*config.Config, *slog.Logger, func(
 
 // findDaemon returns a client of the daemon that answers: on api.socket if set, else on the
 // per-user socket, then the system one.
-func findDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) (*api.Client, string) {
+func findDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) (*statusapi.Client, string) {
 	var sockets []string
 	if cfg.API.Socket != "" {
 		sockets = []string{cfg.API.Socket}
 	} else {
 		for _, system := range []bool{false, true} {
-			if paths, err := api.SocketPaths(system); err == nil {
+			if paths, err := statusapi.SocketPaths(system); err == nil {
 				sockets = append(sockets, paths...)
 			}
 		}
 	}
 	for _, s := range sockets {
-		client := api.NewClient(s)
+		client := statusapi.NewClient(s)
 		probe, cancel := context.WithTimeout(ctx, daemonProbeTimeout)
 		_, err := client.Status(probe)
 		cancel()
 		if err == nil {
 			return client, s
 		}
-		if errors.Is(err, api.ErrUntrustedSocket) {
+		if errors.Is(err, statusapi.ErrUntrustedSocket) {
 			log.Warn("refused an untrusted socket", "socket", s, "err", err.Error())
 			continue
 		}
@@ -138,30 +138,13 @@ func runLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 	}()
 	go func() {
 		defer wg.Done()
-		watchNetworkFor(ctx, m, log)
+		daemon.WatchNetwork(ctx, m, log)
 	}()
 	log.Info("spotwatch started: monitor and tray in this process", "version", version.Version)
 	err = tray.Run(ctx, tray.Options{Source: tray.Local{Monitor: m}, History: hist, Notify: cfg.Notify, Logger: log, Autostart: trayAutostart(log)})
 	cancel()
 	wg.Wait()
 	return trayExit(err, log)
-}
-
-// watchNetworkFor re-checks m on route, address and power changes; where the OS offers no
-// events it polls.
-func watchNetworkFor(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
-	onChange := func(c netwatch.Change) {
-		log.Debug("network changed", "reason", c.Reason)
-		m.NetworkChanged()
-	}
-	err := netwatch.Watch(ctx, onChange, log)
-	if err == nil || ctx.Err() != nil {
-		return
-	}
-	log.Warn("network events unavailable, polling instead", "err", err)
-	if err := netwatch.NewPoller(10*time.Second).Watch(ctx, onChange, log); err != nil && ctx.Err() == nil {
-		log.Error("network polling stopped", "err", err)
-	}
 }
 
 // trayAutostart is the tray's "Start at login" entry for this user, or nil (the menu item then

@@ -206,7 +206,7 @@ func probesText(probes []diagnosis.Probe) string {
 
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
 
-// saveReport writes the check's evidence (a monitor.Report) as a golden input of the
+// saveReport writes the check's evidence (a diagnosis.Report) as a golden input of the
 // classifier's TestClassifyGoldenReports.
 func saveReport(t *testing.T, cause diagnosis.Cause, name string, raw []byte) {
 	t.Helper()

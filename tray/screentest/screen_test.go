@@ -19,7 +19,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/testnet"
 	"github.com/spotwatch/spotwatch/internal/testworld"
-	"github.com/spotwatch/spotwatch/svc/api"
+	"github.com/spotwatch/spotwatch/statusapi"
 	"github.com/spotwatch/spotwatch/tray/internal/desktoptest"
 )
 
@@ -122,7 +122,7 @@ func startSession(t *testing.T) *session {
 	home := t.TempDir()
 	s.env = append(os.Environ(), "DISPLAY="+s.display, "DBUS_SESSION_BUS_ADDRESS="+s.bus, "HOME="+home,
 		"XDG_RUNTIME_DIR="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"),
-		"NO_AT_BRIDGE=1", "GDK_BACKEND=x11", api.SystemSocketEnv+"="+filepath.Join(home, "system.sock"))
+		"NO_AT_BRIDGE=1", "GDK_BACKEND=x11", statusapi.SystemSocketEnv+"="+filepath.Join(home, "system.sock"))
 	return s
 }
 

@@ -1,0 +1,290 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spotwatch/spotwatch/internal/config"
+	"github.com/spotwatch/spotwatch/internal/history"
+	"github.com/spotwatch/spotwatch/internal/logfile"
+	"github.com/spotwatch/spotwatch/internal/version"
+	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+	"github.com/spotwatch/spotwatch/monitor/probe"
+	"github.com/spotwatch/spotwatch/statusapi"
+	"github.com/spotwatch/spotwatch/svc"
+)
+
+// configPollInterval is how often the daemon looks at its config file for changes.
+const configPollInterval = 5 * time.Second
+
+// daemon is a running monitor with its API, watchers and history.
+type daemon struct {
+	log     *slog.Logger
+	monitor *monitor.Monitor
+	store   *history.Keeper
+	server  *statusapi.Server
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	system  bool
+	check   probe.Options // how checks are made, for every configuration
+
+	cfgPath string
+	cfgPoll time.Duration
+	cfgMod  time.Time
+	cfgSize int64
+	hup     chan os.Signal
+}
+
+// start starts everything and returns at once; wait blocks until ctx ends and all stopped.
+func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, error) {
+	cfg, system := opts.Config, opts.System
+	ctx, cancel := context.WithCancel(parent)
+	d := &daemon{log: log, cancel: cancel, system: system, check: opts.Check, cfgPath: opts.ConfigPath, cfgPoll: opts.ConfigPoll}
+	d.check.Logger = log
+	if d.cfgPoll <= 0 {
+		d.cfgPoll = configPollInterval
+	}
+	fail := func(err error) (*daemon, error) {
+		cancel()
+		d.wg.Wait()
+		if d.hup != nil {
+			signal.Stop(d.hup)
+		}
+		if d.store != nil {
+			d.store.Close()
+		}
+		return nil, err
+	}
+	// The history first: its lock is what tells that another daemon runs on this state
+	// directory, before anything is opened, repaired or listened on.
+	histPath := opts.HistoryPath
+	if histPath == "" {
+		var err error
+		if histPath, err = history.DefaultPath(system); err != nil {
+			return fail(fmt.Errorf("finding the history file: %w", err))
+		}
+	}
+	var err error
+	if d.store, err = history.OpenKeeper(histPath, history.Options{Logger: log}); err != nil {
+		if errors.Is(err, history.ErrLocked) {
+			return fail(fmt.Errorf("another spotwatch daemon is running on the state directory %s; stop it first: %w", filepath.Dir(histPath), err))
+		}
+		return fail(fmt.Errorf("opening the history: %w", err))
+	}
+	checker, err := probe.New(cfg, d.check)
+	if err != nil {
+		return fail(err)
+	}
+	d.monitor = monitor.New(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.Options{Logger: log, History: d.store})
+
+	// The default places: the first that is provably the daemon's own (see statusapi.SocketPaths).
+	socket := cfg.API.Socket
+	var ln net.Listener
+	if socket == "" {
+		ln, socket, err = statusapi.ListenDefault(system, log)
+	} else {
+		ln, err = statusapi.Listen(socket, system)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	// SIGHUP is caught from here on, before the socket answers: a SIGHUP sent once the daemon
+	// answers never meets the default action (ending the process).
+	d.hup = make(chan os.Signal, 1)
+	signal.Notify(d.hup, syscall.SIGHUP)
+	d.server = statusapi.NewServer(statusapi.ServerOptions{Source: statusWithStorage{d.monitor, d.store}, History: d.store.Last, Logger: log, System: system})
+	d.run(func() {
+		if err := d.server.Serve(ln); err != nil {
+			log.Error("status API stopped", "err", err)
+		}
+	})
+	d.run(func() {
+		<-ctx.Done()
+		shutdown, stop := context.WithTimeout(context.Background(), 2*time.Second)
+		defer stop()
+		d.server.Shutdown(shutdown)
+	})
+	if cfg.Metrics.Listen != "" {
+		metrics, err := statusapi.ListenMetrics(cfg.Metrics.Listen)
+		if err != nil {
+			ln.Close()
+			return fail(fmt.Errorf("metrics.listen: %w", err))
+		}
+		d.run(func() {
+			if err := statusapi.ServeMetricsOn(ctx, metrics, d.monitor, log); err != nil {
+				log.Error("metrics endpoint stopped", "err", err)
+			}
+		})
+	}
+	d.run(func() { d.monitor.Run(ctx) })
+	d.run(func() { WatchNetwork(ctx, d.monitor, log) })
+	d.cfgMod, d.cfgSize = fileStamp(d.cfgPath)
+	d.run(func() { d.watchConfig(ctx) })
+	d.run(func() { d.retryStorage(ctx) })
+	log.Info("spotwatch daemon started", "version", version.Version, "socket", socket, "history", histPath, "config", cfgPathOrDefaults(d.cfgPath))
+	return d, nil
+}
+
+func (d *daemon) run(f func()) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		f()
+	}()
+}
+
+// wait blocks until the daemon has stopped, then closes the history.
+func (d *daemon) wait() {
+	d.wg.Wait()
+	signal.Stop(d.hup)
+	if err := d.store.Close(); err != nil {
+		d.log.Error("closing the history", "err", err)
+	}
+	d.log.Info("spotwatch daemon stopped")
+}
+
+// storageRetryInterval is how often the daemon tries to write its history again while the
+// file cannot be written (a read-only or full filesystem). Only then: a healthy daemon does
+// not wake up for it.
+const storageRetryInterval = 5 * time.Second
+
+// retryStorage retries the history's storage while it fails, until it works again.
+func (d *daemon) retryStorage(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.store.Trouble():
+		}
+		tick := time.NewTicker(storageRetryInterval)
+		for d.store.Health() != nil {
+			select {
+			case <-ctx.Done():
+				tick.Stop()
+				return
+			case <-tick.C:
+				d.store.Retry()
+			}
+		}
+		tick.Stop()
+	}
+}
+
+// statusWithStorage is the monitor as the status API sees it: its status, plus the history's
+// storage trouble when there is one.
+type statusWithStorage struct {
+	*monitor.Monitor
+	store *history.Keeper
+}
+
+func (s statusWithStorage) Status() monitor.Status {
+	st := s.Monitor.Status()
+	st.Storage = s.store.Health()
+	return st
+}
+
+// watchConfig reloads the configuration on SIGHUP and when its file changes.
+func (d *daemon) watchConfig(ctx context.Context) {
+	tick := time.NewTicker(d.cfgPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.hup:
+			d.reload("SIGHUP")
+		case <-tick.C:
+			if d.cfgPath == "" {
+				continue
+			}
+			if mod, size := fileStamp(d.cfgPath); !mod.Equal(d.cfgMod) || size != d.cfgSize {
+				d.cfgMod, d.cfgSize = mod, size
+				d.reload("file changed")
+			}
+		}
+	}
+}
+
+// reload applies a new configuration, or logs why it cannot and keeps the running one.
+func (d *daemon) reload(why string) {
+	if d.cfgPath == "" {
+		d.log.Info("no configuration file to reload; running on defaults", "trigger", why)
+		return
+	}
+	if d.system {
+		// Checked on every reload, not only at start: a file made writable by others since
+		// would otherwise let them point the daemon's checks, log and socket anywhere.
+		if err := svc.CheckFile(d.cfgPath); err != nil {
+			d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why,
+				"reason", "a system daemon refuses a configuration others may change", "err", err.Error())
+			return
+		}
+	}
+	cfg, err := config.Load(d.cfgPath)
+	if err != nil {
+		d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why, "err", err.Error())
+		return
+	}
+	checker, err := probe.New(cfg, d.check)
+	if err != nil {
+		d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why, "err", err.Error())
+		return
+	}
+	d.monitor.Reload(monitor.SettingsFrom(cfg), idleCheck(checker))
+	d.monitor.CheckNow()
+	d.log.Info("configuration reloaded", "trigger", why, "config", d.cfgPath)
+}
+
+// idleCheck runs a check, then hands the memory it used back to the OS: a daemon that checks
+// once a minute should not keep a check's worth of buffers resident in between.
+func idleCheck(checker *probe.Checker) monitor.CheckFunc {
+	check := checker.Diagnose
+	return func(ctx context.Context) diagnosis.Result {
+		defer debug.FreeOSMemory()
+		return check(ctx)
+	}
+}
+
+func fileStamp(path string) (time.Time, int64) {
+	if path == "" {
+		return time.Time{}, 0
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}, -1
+	}
+	return info.ModTime(), info.Size()
+}
+
+func cfgPathOrDefaults(path string) string {
+	if path == "" {
+		return "(built-in defaults)"
+	}
+	return path
+}
+
+// NewLogger is the log of the daemon and the tray: on stderr at the configured level, as text or
+// JSON per log.format, and, when log.file is set, in that size-bounded file as well. close
+// closes the file.
+func NewLogger(cfg *config.Config, stderr io.Writer) (log *slog.Logger, close func(), err error) {
+	if cfg.Log.File == "" {
+		return newLogger(cfg, stderr), func() {}, nil
+	}
+	file, err := logfile.Open(cfg.Log.File, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return newLogger(cfg, io.MultiWriter(stderr, file)), func() { file.Close() }, nil
+}

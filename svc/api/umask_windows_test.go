@@ -1,3 +1,0 @@
-package api
-
-func umask(int) int { return 0 }
