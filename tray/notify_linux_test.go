@@ -76,8 +76,8 @@ func TestNotificationEscapedForTheServerThatShowsIt(t *testing.T) {
 
 func TestNeutraliseMarkup(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain text":                 "plain text",
-		"<b>bold</b> & <i>":          "‹b›bold‹/b› ＆ ‹i›",
+		"plain text":                "plain text",
+		"<b>bold</b> & <i>":         "‹b›bold‹/b› ＆ ‹i›",
 		`<a href="https://x">x</a>`: `‹a href="https://x"›x‹/a›`,
 	} {
 		if got := neutraliseMarkup(in); got != want {
