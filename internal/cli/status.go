@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -82,16 +83,12 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 	if *asJSON {
-		out := struct {
-			monitor.Status
-			History []history.Record `json:"history,omitempty"`
-			Service []svc.Report     `json:"service"`
-		}{st, records, services}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		out, err := statusJSON(st, records, services)
+		if err != nil {
+			fmt.Fprintf(stderr, "spotwatch: encoding the status: %v\n", err)
 			return exitInternal
 		}
+		stdout.Write(out)
 		return exitOK
 	}
 	writeServices(stdout, services)
@@ -122,6 +119,32 @@ func statusSockets(configured string, scope svc.Scope) ([]string, error) {
 		sockets = append(sockets, paths...)
 	}
 	return sockets, nil
+}
+
+// statusJSON is what `status --json` prints: the daemon's status object with the history and
+// the service reports added to it. monitor.Status has a JSON encoding of its own (it adds the
+// diagnosis' product and short phrase), which a struct embedding it would inherit, losing its
+// other fields; so the status is encoded alone and the other fields are joined to that object.
+func statusJSON(st monitor.Status, records []history.Record, services []svc.Report) ([]byte, error) {
+	status, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	more, err := json.Marshal(struct {
+		History []history.Record `json:"history,omitempty"`
+		Service []svc.Report     `json:"service"`
+	}{records, services})
+	if err != nil {
+		return nil, err
+	}
+	// Both are JSON objects: {status…} and {more…} become {status…,more…}.
+	joined := append(append(status[:len(status)-1:len(status)-1], ','), more[1:]...)
+	var out bytes.Buffer
+	if err := json.Indent(&out, joined, "", "  "); err != nil {
+		return nil, err
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
 }
 
 // writeStatus prints the daemon's state: the diagnosis as `check` prints it, then since when,
