@@ -24,7 +24,7 @@ type desktop struct {
 
 // probeDesktop looks for the session bus and a StatusNotifierWatcher. It uses a private
 // connection, closed at once: the shared one belongs to systray, and anything of ours on it
-// could stop the icon from re-registering after a panel restart (DESIGN.md §7).
+// could stop the icon from re-registering after a panel restart (docs/design.md, "The tray and notifications").
 func probeDesktop() desktop {
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {

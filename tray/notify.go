@@ -64,7 +64,7 @@ func (d *desktopNotifier) notify(n Note) error {
 }
 
 // icon is what beeep takes as the icon: PNG bytes, except on Windows, where toasts need the
-// absolute path of an installed PNG file (DESIGN.md §7).
+// absolute path of an installed PNG file (docs/design.md, "The tray and notifications").
 func (d *desktopNotifier) icon(n Note) (any, error) {
 	id := n.Icon
 	if id == "" {

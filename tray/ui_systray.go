@@ -12,8 +12,8 @@ import (
 	"github.com/spotwatch/spotwatch/tray/icons"
 )
 
-// trayUI is the thin layer over fyne.io/systray. It applies the library's caveats (DESIGN.md
-// §7): the icon, title and tooltip are set before systray.Run on Linux and in onReady on
+// trayUI is the thin layer over fyne.io/systray. It applies the library's caveats (docs/design.md,
+// "The tray and notifications"): the icon, title and tooltip are set before systray.Run on Linux and in onReady on
 // Windows; a goroutine always waits on every item's ClickedCh; Quit is only reached with a
 // session bus (Run checks for one first).
 type trayUI struct {

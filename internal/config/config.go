@@ -1,4 +1,4 @@
-// Package config loads spotwatch's YAML configuration (DESIGN.md §6).
+// Package config loads spotwatch's YAML configuration (docs/design.md, "Configuration").
 //
 // Every key is optional: a file is laid over the built-in defaults (defaults.yaml, embedded),
 // and a list in the file replaces the default list. The file is checked strictly: unknown keys,
@@ -139,7 +139,7 @@ var defaultsYAML string
 // maxFileSize caps how much of a config file Load reads.
 const maxFileSize = 1 << 20
 
-// Default returns the built-in configuration (DESIGN.md §6). Each call returns a new Config.
+// Default returns the built-in configuration (docs/design.md, "Configuration"). Each call returns a new Config.
 func Default() *Config {
 	c, err := parse("defaults.yaml", []byte(defaultsYAML), &Config{})
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// TestDefault is the golden test of the defaults: the values of DESIGN.md §6, written out.
+// TestDefault is the golden test of the defaults: the values of docs/design.md "Configuration", written out.
 func TestDefault(t *testing.T) {
 	want := &Config{
 		Interval:        60 * time.Second,

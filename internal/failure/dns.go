@@ -29,7 +29,7 @@ func FromRCode(rcode int) string {
 	return DNSRCodePrefix + strconv.Itoa(rcode)
 }
 
-// bogons are the ranges a public name never resolves to (DESIGN.md §4). A DNS filter answers
+// bogons are the ranges a public name never resolves to (docs/design.md, "Failure strings"). A DNS filter answers
 // with them (0.0.0.0, 127.0.0.1, ::) to block a name. Read only.
 var bogons = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),

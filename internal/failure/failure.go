@@ -1,7 +1,7 @@
 // Package failure maps the error of one network probe step (a DNS lookup, a TCP connect, a TLS
 // handshake, an HTTP exchange) to a small, stable failure string, the way ooni/probe-cli's
 // netxlite does: the OS error number first, then Go error types, then the error text. The strings
-// are the `failure` field of a probe in `spotwatch check --json` (DESIGN.md §4); they are part of
+// are the `failure` field of a probe in `spotwatch check --json` (docs/design.md, "Failure strings"); they are part of
 // the output contract and never change.
 package failure
 
@@ -18,7 +18,7 @@ import (
 	"syscall"
 )
 
-// The failure strings of DESIGN.md §4.
+// The failure strings of docs/design.md "Failure strings".
 const (
 	ConnectionRefused     = "connection_refused"
 	ConnectionReset       = "connection_reset"

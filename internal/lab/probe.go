@@ -100,7 +100,7 @@ func (e *echoServers) close() {
 	e.wg.Wait()
 }
 
-// outcome is how a probe ended, in words that match the failure strings of DESIGN.md §4.
+// outcome is how a probe ended, in words that match the failure strings of docs/design.md "Failure strings".
 type outcome string
 
 const (

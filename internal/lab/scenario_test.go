@@ -29,7 +29,7 @@ import (
 
 var record = flag.Bool("record", false, "write each lab scenario's report to monitor/diagnosis/testdata/reports/<cause>-lab-<slug>.json")
 
-// scenario is one cause of DESIGN.md §5 produced for real in the lab.
+// scenario is one cause of docs/design.md "The causes" produced for real in the lab.
 type scenario struct {
 	name   string
 	code   diagnosis.Code

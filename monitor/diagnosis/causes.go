@@ -1,6 +1,6 @@
 package diagnosis
 
-// The cause table: every cause id spotwatch knows (DESIGN.md §5), one row each, with its code,
+// The cause table: every cause id spotwatch knows (docs/design.md, "The causes"), one row each, with its code,
 // the rule that recognises it and its texts. Everything that lists causes reads this table:
 // Cause.Code, Classify's ordered rules, the fix catalogue's lookup, the metrics' cause labels and
 // the tray's tests. Add a cause by adding a row (and its golden files).

@@ -79,7 +79,7 @@ func report(facts Facts, probes ...Probe) Report {
 
 func withRefs(probes ...Probe) []Probe { return append(healthyRefs(), probes...) }
 
-// TestClassifyCauses proves each cause of DESIGN.md §5 from the evidence that defines it.
+// TestClassifyCauses proves each cause of docs/design.md "The causes" from the evidence that defines it.
 func TestClassifyCauses(t *testing.T) {
 	noRoute := healthyFacts()
 	noRoute.DefaultRoutes = nil

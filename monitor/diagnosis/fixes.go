@@ -4,7 +4,7 @@ package diagnosis
 // one-sentence summary built from the Findings, and the fix steps for the user's OS.
 //
 // Read it from the top: Describe and ShortCause, then the catalogue (one entry per cause, in the
-// order of DESIGN.md §5), then the steps several causes share, then small text helpers.
+// order of docs/design.md "The causes"), then the steps several causes share, then small text helpers.
 // Commands inside steps are wrapped in backticks so a renderer can style or strip them.
 
 import (
@@ -47,7 +47,7 @@ func entryFor(c Cause) entry {
 	return unknownTexts
 }
 
-// The catalogue: every cause's texts, one entry each, in the order of DESIGN.md §5. The cause
+// The catalogue: every cause's texts, one entry each, in the order of docs/design.md "The causes". The cause
 // table (causes.go) joins each to its cause; nothing writes to them after init.
 
 var okTexts = entry{

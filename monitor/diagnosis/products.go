@@ -1,6 +1,6 @@
 package diagnosis
 
-// The product table: every product spotwatch can name (DESIGN.md §5), one row each, with how it
+// The product table: every product spotwatch can name (docs/design.md, "Products"), one row each, with how it
 // is recognised and how its fix is worded. The probes recognise products through
 // matchInterceptor (certificate chains), matchBlockPage (HTTP answers) and matchFilterAddr (DNS
 // answers); the fix catalogue words its steps through productNamed. Add a product by adding a row.

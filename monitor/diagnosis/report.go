@@ -21,7 +21,7 @@ const (
 // Cause is the stable identifier of a diagnosis (the `cause` field of `check --json`).
 type Cause string
 
-// The causes of DESIGN.md §5, plus CauseUnknown for a Spotify failure no rule explains.
+// The causes of docs/design.md "The causes", plus CauseUnknown for a Spotify failure no rule explains.
 const (
 	CauseOK             Cause = "ok"
 	CauseDegraded       Cause = "degraded"
