@@ -12,12 +12,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/history"
+	"github.com/spotwatch/spotwatch/internal/testutil"
 	"github.com/spotwatch/spotwatch/internal/testworld"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
@@ -53,7 +53,7 @@ func TestSystemAPIRedactsProxyPassword(t *testing.T) {
 	t.Cleanup(func() { w.Close() })
 	proxy := "http://spotwatch:" + password + "@" + w.HostPort(testworld.HostProxy, 3128)
 
-	var logBuf syncBuffer
+	var logBuf testutil.LockedBuffer
 	log := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	checker, err := probe.New(w.Config(), probe.Options{
 		Logger:      log,
@@ -149,22 +149,4 @@ func between(s, begin, end string) string {
 	}
 	body, _, _ := strings.Cut(rest, end)
 	return body
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -4,7 +4,6 @@ package tray
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/clock"
 	"github.com/spotwatch/spotwatch/internal/config"
+	"github.com/spotwatch/spotwatch/internal/testutil"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/tray/internal/desktoptest"
@@ -185,29 +185,11 @@ type trayProcess struct {
 	stdin  io.WriteCloser
 	lines  chan string
 	exit   chan error
-	stderr syncBuffer
+	stderr testutil.LockedBuffer
 
 	// backlog are the lines send passed over waiting for its "ok": the command's own effects
 	// may be said before its "ok", and the next expects must still see them.
 	backlog []string
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startTray starts the helper on the bus at addr.

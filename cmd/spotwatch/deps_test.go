@@ -17,6 +17,7 @@ var testOnly = []string{
 	"github.com/spotwatch/spotwatch/internal/lab/labworld",
 	"github.com/spotwatch/spotwatch/internal/testnet",
 	"github.com/spotwatch/spotwatch/internal/testworld",
+	"github.com/spotwatch/spotwatch/internal/testutil",
 	"github.com/spotwatch/spotwatch/tray/internal/desktoptest",
 }
 

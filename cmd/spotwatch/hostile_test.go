@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/spotwatch/spotwatch/internal/testutil"
 	"github.com/spotwatch/spotwatch/internal/testworld"
 )
 
@@ -71,7 +72,7 @@ func TestCheckOutputWithHostileNetworkText(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &tree); err != nil {
 				t.Fatalf("the JSON output does not parse: %v\n%s", err, out)
 			}
-			for _, s := range jsonStrings(tree) {
+			for _, s := range testutil.JSONStrings(tree) {
 				if i := strings.IndexFunc(s, hostileRune); i >= 0 {
 					t.Errorf("a JSON string holds %U: %q", []rune(s[i:])[0], s)
 				}
@@ -87,25 +88,4 @@ func TestCheckOutputWithHostileNetworkText(t *testing.T) {
 // spaces of the output's own layout, or a format character (the bidi overrides and isolates).
 func hostileRune(r rune) bool {
 	return (unicode.IsControl(r) && r != '\n') || unicode.Is(unicode.Cf, r)
-}
-
-// jsonStrings lists every string (keys included) in a decoded JSON value.
-func jsonStrings(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		var out []string
-		for _, e := range v {
-			out = append(out, jsonStrings(e)...)
-		}
-		return out
-	case map[string]any:
-		var out []string
-		for k, e := range v {
-			out = append(append(out, k), jsonStrings(e)...)
-		}
-		return out
-	}
-	return nil
 }

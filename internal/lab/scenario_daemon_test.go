@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/internal/lab"
 	"github.com/spotwatch/spotwatch/internal/lab/labworld"
+	"github.com/spotwatch/spotwatch/internal/testutil"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/statusapi"
@@ -100,7 +100,7 @@ type labDaemon struct {
 	cmd     *exec.Cmd
 	socket  string // reachable from the test: namespaces do not isolate the filesystem
 	history string
-	log     lockedBuffer
+	log     testutil.LockedBuffer
 	exited  chan error // the exit, once
 }
 
@@ -253,22 +253,4 @@ func (d *labDaemon) assertPrompt(t *testing.T, what string, took time.Duration, 
 		t.Errorf("%s after %d check(s) since the last state, want at least %d (a re-check on the netlink event)",
 			what, extra, minChecks)
 	}
-}
-
-// lockedBuffer collects the daemon's output; the test reads it while the daemon writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/spotwatch/spotwatch/internal/testutil"
 	"github.com/spotwatch/spotwatch/internal/testworld"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
@@ -57,7 +58,7 @@ func TestHostileNetworkTextIsCleaned(t *testing.T) {
 			if err := json.Unmarshal(data, &tree); err != nil {
 				t.Fatal(err)
 			}
-			all := stringsIn(tree)
+			all := testutil.JSONStrings(tree)
 			for _, lost := range tt.mustLose {
 				if strings.Contains(strings.Join(all, "\n"), lost) {
 					t.Errorf("the result still holds %q", lost)
@@ -77,27 +78,6 @@ func TestHostileNetworkTextIsCleaned(t *testing.T) {
 // else a terminal would not simply print.
 func unsafeRune(r rune) bool {
 	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || (r != ' ' && !unicode.IsPrint(r))
-}
-
-// stringsIn lists every string (keys included) in a decoded JSON value.
-func stringsIn(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		var out []string
-		for _, e := range v {
-			out = append(out, stringsIn(e)...)
-		}
-		return out
-	case map[string]any:
-		var out []string
-		for k, e := range v {
-			out = append(append(out, k), stringsIn(e)...)
-		}
-		return out
-	}
-	return nil
 }
 
 // TestProxyPasswordIsRedacted runs a real check through the world's proxy set with a user name

@@ -1,0 +1,39 @@
+package testutil
+
+import (
+	"encoding/json"
+	"slices"
+	"sync"
+	"testing"
+)
+
+func TestJSONStrings(t *testing.T) {
+	var v any
+	if err := json.Unmarshal([]byte(`{"a":["b",{"c":"d"}],"e":1,"f":null}`), &v); err != nil {
+		t.Fatal(err)
+	}
+	got := JSONStrings(v)
+	slices.Sort(got)
+	if want := []string{"a", "b", "c", "d", "e", "f"}; !slices.Equal(got, want) {
+		t.Errorf("JSONStrings = %q, want %q", got, want)
+	}
+}
+
+func TestLockedBufferConcurrentWrites(t *testing.T) {
+	var b LockedBuffer
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				b.Write([]byte("x"))
+				_ = b.String()
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(b.String()); n != 800 {
+		t.Errorf("%d bytes written, want 800", n)
+	}
+}
