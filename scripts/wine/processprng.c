@@ -15,8 +15,8 @@
  *
  * For tests under wine only: nothing built for users contains or loads this file.
  * Build (prefix.sh does): x86_64-w64-mingw32-gcc -shared -nostdlib -O2 -s
- *   -Wl,--entry,DllMain -o bcryptprimitives.dll processprng.c processprng.def -lkernel32 -ladvapi32
- * -nostdlib: no C runtime, so the DLL needs nothing but kernel32 and advapi32.
+ *   -Wl,--entry,DllMain -o bcryptprimitives.dll processprng.c processprng.def -ladvapi32
+ * -nostdlib: no C runtime, so the DLL imports advapi32 only.
  */
 #include <windows.h>
 
