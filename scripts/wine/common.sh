@@ -53,6 +53,12 @@ isolated() {
 		rc=$?
 		# The program has ended: wine'"'"'s services follow within a few seconds, then the server.
 		timeout 30 "$WINESERVER" -w || "$WINESERVER" -k
+		# What the program left in %TEMP% goes: under wine 8 os.RemoveAll fails (see README), so
+		# every t.TempDir would otherwise stay in the prefix. Wine sets %TEMP% from the prefix'"'"'s
+		# registry whatever the environment says, so the program cannot be given a temporary
+		# directory of its own; the lock makes the prefix ours alone until we return.
+		[ -n "${SPOTWATCH_WINE_KEEP_TEMP:-}" ] || find "$WINEPREFIX/drive_c/users" -mindepth 3 -maxdepth 3 \
+			-path "$WINEPREFIX/drive_c/users/*/Temp/*" -exec rm -rf {} +
 		exit $rc
 	' isolated "$@"
 	local rc=$?
