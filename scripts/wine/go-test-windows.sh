@@ -5,11 +5,12 @@
 #   GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -exec scripts/wine/exec.sh FLAGS .
 # one package after another (2 cores: one wine at a time), printing go test's ok/FAIL lines, and
 # then how long each took. Exits 1 when any package failed. Makes the prefix first if needed
-# (prefix.sh, instant when it is ready); install.sh must have run.
+# (prefix.sh, instant when it is ready); install.sh must have run. GO names the go command.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export PATH="$PATH:/usr/local/go/bin"
+GO=${GO:-go}
 
 pkgs=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do pkgs+=("$1"); shift; done
@@ -19,7 +20,7 @@ flags=("$@")
 
 "$here/prefix.sh" || exit 1
 
-module=$(cd "$root" && go list -m)
+module=$(cd "$root" && "$GO" list -m)
 failed=() timings=()
 for p in "${pkgs[@]}"; do
 	dir=$p
@@ -32,7 +33,7 @@ for p in "${pkgs[@]}"; do
 	fi
 	start=$SECONDS
 	(cd "$dir" && GOOS=windows GOARCH=amd64 CGO_ENABLED=0 \
-		go test -exec "$here/exec.sh" "${flags[@]}" .)
+		"$GO" test -exec "$here/exec.sh" "${flags[@]}" .)
 	rc=$?
 	timings+=("$(printf '%4ds  %s' $((SECONDS - start)) "$p")")
 	[ $rc -eq 0 ] || failed+=("$p")

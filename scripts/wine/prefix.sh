@@ -16,6 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 command -v x86_64-w64-mingw32-gcc >/dev/null || { echo "wine/prefix: no x86_64-w64-mingw32-gcc; run scripts/wine/install.sh" >&2; exit 127; }
 export PATH="$PATH:/usr/local/go/bin"
+GO=${GO:-go}
 
 marker=$WINEPREFIX/.spotwatch-prefix # "wine-8.0 (Debian 8.0~repack-4)" when wineboot finished
 want_wine=$("$WINE" --version)
@@ -86,7 +87,7 @@ func main() {
 	fmt.Println("go runs under wine")
 }
 GO
-	(cd "$work/smoke" && GOOS=windows GOARCH=amd64 CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o smoke.exe .)
+	(cd "$work/smoke" && GOOS=windows GOARCH=amd64 CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO" build -o smoke.exe .)
 	if ! out=$(isolated "$WINE" "$work/smoke/smoke.exe" 2>&1) || [ "$out" != "go runs under wine" ]; then
 		printf '%s\n' "$out" >&2
 		echo "wine/prefix: a Go program does not run in $WINEPREFIX; its output is above" >&2
