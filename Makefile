@@ -3,7 +3,7 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/spotwatch/spotwatch/internal/version.Version=$(VERSION)
 
-.PHONY: help build check test lab deps lint cross bench
+.PHONY: help build check test lab deps lint cross bench wine-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,6 +33,11 @@ cross: ## cross-build for Windows and macOS (no cgo)
 	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -trimpath -o /dev/null ./...
 	CGO_ENABLED=0 GOOS=windows $(GO) vet ./...
 	CGO_ENABLED=0 GOOS=darwin $(GO) vet ./...
+
+wine-test: ## run the Windows (amd64) tests that pass under wine 8, offline (scripts/wine/README.md)
+	./scripts/wine/install.sh
+	GO=$(GO) ./scripts/wine/go-test-windows.sh ./internal/safetext ./tray/icons -- -count=1
+	GO=$(GO) ./scripts/wine/go-test-windows.sh ./monitor/diagnosis -- -count=1 -run 'TestClassify|TestFix|TestCauseTable|TestProductTable'
 
 # Release builds (issue 6): `make release` for Linux and Windows, `make darwin` on a Mac.
 DIST       ?= dist
