@@ -60,9 +60,19 @@ func readWindows() ([]Route, []adapterInfo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	table, err := readTable(byLUID)
+	if err != nil {
+		return nil, adapters, err
+	}
+	return selectDefaults(table), adapters, nil
+}
+
+// readTable reads the routing table with GetIpForwardTable2: the routes through adapters that
+// are up, each named by its adapter's friendly name.
+func readTable(byLUID map[uint64]adapterInfo) ([]tableRoute, error) {
 	var table *windows.MibIpForwardTable2
 	if err := windows.GetIpForwardTable2(windows.AF_UNSPEC, &table); err != nil {
-		return nil, adapters, fmt.Errorf("reading the routing table (GetIpForwardTable2): %w", err)
+		return nil, fmt.Errorf("reading the routing table (GetIpForwardTable2): %w", err)
 	}
 	defer windows.FreeMibTable(unsafe.Pointer(table))
 	var entries []tableRoute
@@ -82,7 +92,7 @@ func readWindows() ([]Route, []adapterInfo, error) {
 		gw, _ := sockaddrAddr(&row.NextHop)
 		entries = append(entries, tableRoute{Dst: pfx, Gateway: gw, Interface: a.Name})
 	}
-	return selectDefaults(entries), adapters, nil
+	return entries, nil
 }
 
 // readAdapters lists the adapters with GetAdaptersAddresses, growing the buffer as it asks.
