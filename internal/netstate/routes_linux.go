@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -81,4 +82,16 @@ func parseRouteV6(f []string) (Route, bool) {
 		}
 	}
 	return r, true
+}
+
+// readState reads the default routes from /proc, recognises a VPN by the name of the interface
+// carrying one, and reads the DNS servers from /etc/resolv.conf.
+func readState() (State, error) {
+	var st State
+	routes, known, rerr := DefaultRoutes()
+	st.Routes, st.RoutesKnown = routes, known
+	st.VPN = vpnOnRoutes(routes, nil)
+	dns, derr := readResolvConf(resolvConf)
+	st.DNSServers = dns
+	return st, errors.Join(rerr, derr)
 }

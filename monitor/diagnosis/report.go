@@ -114,8 +114,9 @@ type Detail struct {
 type Facts struct {
 	Interfaces    []Interface  `json:"interfaces"`
 	DefaultRoutes []Route      `json:"default_routes"`
-	RoutesKnown   bool         `json:"routes_known"`  // false where the routing table cannot be read
-	VPN           string       `json:"vpn,omitempty"` // the VPN interface carrying a default route
+	RoutesKnown   bool         `json:"routes_known"`          // false where the routing table cannot be read
+	VPN           string       `json:"vpn,omitempty"`         // the VPN interface carrying a default route (Windows: "friendly name: description")
+	DNSServers    []string     `json:"dns_servers,omitempty"` // the DNS servers in use (Windows: of the adapters carrying a default route)
 	HostsFile     string       `json:"hosts_file"`
 	HostsEntries  []HostsEntry `json:"hosts_entries,omitempty"` // lines mapping Spotify names
 	Proxy         *Proxy       `json:"proxy,omitempty"`         // the proxy Spotify would use

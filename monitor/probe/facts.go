@@ -28,22 +28,8 @@ type FactsSource struct {
 	IsSpotify  func(host string) bool // which host names belong to Spotify
 }
 
-// vpnPrefixes are interface-name prefixes of VPN tunnels (a VPN is recognised by
-// the name of the interface carrying the default route).
-var vpnPrefixes = []string{"tun", "tap", "wg", "utun", "ppp", "ipsec", "nordlynx", "tailscale", "zt", "proton", "mullvad", "cscotun", "gpd", "vpn"}
-
-// isVPNInterface reports whether an interface name looks like a VPN tunnel.
-func isVPNInterface(name string) bool {
-	lower := strings.ToLower(name)
-	for _, p := range vpnPrefixes {
-		if strings.HasPrefix(lower, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// gatherFacts reads interfaces, default routes, the hosts file and the proxy settings.
+// gatherFacts reads interfaces, default routes, the VPN carrying one, the DNS servers, the hosts
+// file and the proxy settings.
 // Failures to read a fact are recorded in Facts.Errors, never fatal. The facts name the proxy
 // with its password redacted: they are shown to every local user of a system daemon, logged and
 // kept in the history. The proxy URL the probes dial, credentials included, is returned apart
@@ -55,17 +41,12 @@ func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
 		f.Errors = append(f.Errors, err.Error())
 	}
 	f.Interfaces = ifaces
-	routes, known, err := readDefaultRoutes()
+	st, err := netstate.Read()
 	if err != nil {
 		f.Errors = append(f.Errors, err.Error())
 	}
-	f.DefaultRoutes, f.RoutesKnown = routes, known
-	for _, r := range routes {
-		if isVPNInterface(r.Interface) {
-			f.VPN = r.Interface
-			break
-		}
-	}
+	f.DefaultRoutes, f.RoutesKnown = reportRoutes(st.Routes), st.RoutesKnown
+	f.VPN, f.DNSServers = st.VPN, st.DNSServers
 	f.HostsFile = src.HostsFile
 	if f.HostsFile == "" {
 		f.HostsFile = defaultHostsFile()
@@ -96,15 +77,14 @@ func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
 	return f, dial
 }
 
-// readDefaultRoutes reads the default routes from internal/netstate, the reader the network
-// watcher shares, as the report's routes (nil when there are none, as the JSON shows them).
-func readDefaultRoutes() ([]diagnosis.Route, bool, error) {
-	routes, known, err := netstate.DefaultRoutes()
+// reportRoutes converts internal/netstate's default routes, which the network watcher shares,
+// to the report's (nil when there are none, as the JSON shows them).
+func reportRoutes(routes []netstate.Route) []diagnosis.Route {
 	var out []diagnosis.Route
 	for _, r := range routes {
 		out = append(out, diagnosis.Route(r))
 	}
-	return out, known, err
+	return out
 }
 
 // upInterfaces lists the interfaces that are up, with their global unicast addresses.

@@ -94,14 +94,6 @@ func TestProxyFromPrefsAndEnv(t *testing.T) {
 	}
 }
 
-func TestVPNInterfaceNames(t *testing.T) {
-	for name, want := range map[string]bool{"wg0": true, "tun0": true, "utun3": true, "ppp0": true, "tailscale0": true, "eth0": false, "wlan0": false, "enp3s0": false} {
-		if got := isVPNInterface(name); got != want {
-			t.Errorf("isVPNInterface(%q) = %v, want %v", name, got, want)
-		}
-	}
-}
-
 // BenchmarkScanHosts scans a large hosts file (an ad-blocking list of 50,000 lines).
 func BenchmarkScanHosts(b *testing.B) {
 	var sb strings.Builder
