@@ -39,6 +39,7 @@ wine-test: ## run the Windows (amd64) tests that pass under wine 8, offline (scr
 	GO=$(GO) ./scripts/wine/go-test-windows.sh ./internal/safetext ./tray/icons -- -count=1
 	GO=$(GO) ./scripts/wine/go-test-windows.sh ./internal/netstate -- -count=1
 	GO=$(GO) ./scripts/wine/go-test-windows.sh ./monitor/diagnosis -- -count=1 -run 'TestClassify|TestFix|TestCauseTable|TestProductTable'
+	GO=$(GO) ./scripts/wine/go-test-windows.sh ./monitor/probe -- -count=1 -run 'SysProxy|WinINET'
 
 # Release builds (issue 6): `make release` for Linux and Windows, `make darwin` on a Mac.
 DIST       ?= dist

@@ -778,6 +778,10 @@ func whereProxy(p *Proxy) (proxySource, string) {
 	src := strings.TrimSpace(p.Source)
 	lower := strings.ToLower(src)
 	switch {
+	case strings.HasPrefix(lower, "windows proxy settings"), strings.HasPrefix(lower, "macos proxy settings"):
+		// monitor/probe's system proxy; checked first, since the setup script's URL it may
+		// name can contain "prefs" or "_proxy" too.
+		return proxySystem, ""
 	case strings.Contains(lower, "prefs"):
 		if i := strings.Index(lower, "prefs "); i >= 0 {
 			return proxyPrefs, strings.TrimSpace(src[i+len("prefs "):])

@@ -26,6 +26,9 @@ type FactsSource struct {
 	Getenv     func(string) string    // nil = os.Getenv
 	PrefsFiles []string               // nil = Spotify's prefs files for this OS and user
 	IsSpotify  func(host string) bool // which host names belong to Spotify
+	// SystemProxy reads the OS's proxy settings (sysproxy.go); nil = this OS's reader (Windows
+	// Internet Options, macOS scutil --proxy, none on Linux).
+	SystemProxy func() (*diagnosis.Proxy, error)
 }
 
 // gatherFacts reads interfaces, default routes, the VPN carrying one, the DNS servers, the hosts
@@ -66,7 +69,11 @@ func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
 	if prefs == nil {
 		prefs = spotifyPrefsFiles(getenv)
 	}
-	px, err := findProxy(getenv, prefs)
+	system := src.SystemProxy
+	if system == nil {
+		system = readSystemProxy
+	}
+	px, err := findProxy(getenv, prefs, system)
 	if err != nil {
 		f.Errors = append(f.Errors, err.Error())
 	}
@@ -182,8 +189,9 @@ func spotifyPrefsFiles(getenv func(string) string) []string {
 }
 
 // findProxy returns the proxy Spotify would use: its own prefs setting first (the app's
-// Settings > Proxy), then the HTTPS_PROXY / ALL_PROXY environment variables.
-func findProxy(getenv func(string) string, prefsFiles []string) (*diagnosis.Proxy, error) {
+// Settings > Proxy), then the system proxy unless the app is set to No proxy (sysproxy.go says
+// why), then the HTTPS_PROXY / ALL_PROXY environment variables.
+func findProxy(getenv func(string) string, prefsFiles []string, system func() (*diagnosis.Proxy, error)) (*diagnosis.Proxy, error) {
 	var errs []error
 	for _, path := range prefsFiles {
 		px, err := proxyFromPrefs(path)
@@ -193,6 +201,10 @@ func findProxy(getenv func(string) string, prefsFiles []string) (*diagnosis.Prox
 		if px != nil {
 			return px, errors.Join(errs...)
 		}
+	}
+	px, err := systemProxyUnlessOff(prefsFiles, system)
+	if errs = append(errs, err); px != nil {
+		return px, errors.Join(errs...)
 	}
 	for _, name := range []string{"HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"} {
 		if v := getenv(name); v != "" {

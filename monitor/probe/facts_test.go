@@ -79,7 +79,7 @@ func TestProxyFromPrefsAndEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			px, err := findProxy(func(k string) string { return tt.env[k] }, tt.prefs)
+			px, err := findProxy(func(k string) string { return tt.env[k] }, tt.prefs, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
