@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -425,5 +426,53 @@ func TestErrorString(t *testing.T) {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// TestParsePaths checks which paths are taken relative to the config file's directory, on the
+// running OS: on Windows a path rooted without a drive (`\x`, `/x`: the current drive's root) or
+// with a drive but no root (`C:x`) stays as it is, as does a UNC path.
+func TestParsePaths(t *testing.T) {
+	file := filepath.Join("etc", "spotwatch", "config.yaml")
+	dir := filepath.Dir(file)
+	windows := runtime.GOOS == "windows"
+	tests := []struct {
+		path string
+		kept bool // kept as written; otherwise joined onto dir
+	}{
+		{"hosts", false},
+		{`sub\hosts`, false},
+		{"/tmp/hosts", true},
+		{"//server/share/hosts", true},
+		{`\ProgramData\spotwatch\hosts`, windows},
+		{`\\server\share\hosts`, windows},
+		{`C:\ProgramData\spotwatch\hosts`, windows},
+		{"C:/ProgramData/spotwatch/hosts", windows},
+		{"C:hosts", windows},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			want := filepath.Join(dir, tt.path)
+			if tt.kept {
+				want = tt.path
+			}
+			for _, key := range []string{"hosts_file", "log.file"} {
+				yaml := "hosts_file: '" + tt.path + "'\n"
+				if key == "log.file" {
+					yaml = "log: {file: '" + tt.path + "'}\n"
+				}
+				cfg, err := Parse(file, []byte(yaml))
+				if err != nil {
+					t.Fatalf("Parse(%q): %v", yaml, err)
+				}
+				got := cfg.HostsFile
+				if key == "log.file" {
+					got = cfg.Log.File
+				}
+				if got != want {
+					t.Errorf("%s %q in %s = %q, want %q", key, tt.path, file, got, want)
+				}
+			}
+		})
 	}
 }
