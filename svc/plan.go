@@ -273,6 +273,15 @@ func systemConfig(goos string, getenv func(string) string) string {
 	return "/etc/" + Name + "/config.yaml"
 }
 
+// serviceOf names spotwatch's service under platform for a message: "the systemd service", "the
+// Windows service" (not "the the Windows service manager service").
+func serviceOf(platform string) string {
+	if platform == PlatformWindows {
+		return "the Windows service"
+	}
+	return "the " + initName(platform) + " service"
+}
+
 func initName(platform string) string {
 	switch platform {
 	case PlatformSysV:
