@@ -103,7 +103,7 @@ type TLS struct {
 
 // API is the local status API of the daemon.
 type API struct {
-	Socket string // "socket": the socket path or pipe name; "" means the per-OS default
+	Socket string // "socket": the Unix-domain socket's path (AF_UNIX on Windows too); "" means the per-OS default
 }
 
 // Metrics is the optional metrics endpoint.

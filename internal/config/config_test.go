@@ -93,6 +93,10 @@ func TestExampleFile(t *testing.T) {
 	for _, key := range uncommentedKeys(doc.Content[0], "") {
 		t.Errorf("%s: key %s has no comment", path, key)
 	}
+	// The daemon listens on a Unix-domain socket on every OS (AF_UNIX on Windows 10 and later).
+	if strings.Contains(strings.ToLower(string(data)), "pipe") {
+		t.Errorf("%s calls api.socket a pipe; it is a Unix-domain socket on every OS", path)
+	}
 }
 
 // TestDefaultsFileHasEveryKey keeps defaults.yaml complete, so that Default() sets every key.
