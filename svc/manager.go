@@ -107,7 +107,7 @@ func newManager(p Plan) (*manager, error) {
 	}
 	s, err := service.New(noProgram{}, c)
 	if err != nil {
-		return nil, fmt.Errorf("setting up the %s service: %w", initName(p.Platform), err)
+		return nil, fmt.Errorf("setting up %s: %w", serviceOf(p.Platform), err)
 	}
 	return &manager{p: p, s: s}, nil
 }
@@ -160,14 +160,14 @@ func (m *manager) install() error {
 		if m.p.Platform == PlatformSystemd && m.p.Scope == User {
 			hint = " (systemctl --user needs your user session's service manager: run this in your desktop session, or over ssh after `loginctl enable-linger $USER`)"
 		}
-		return fmt.Errorf("installing the %s service: %w%s", initName(m.p.Platform), err, hint)
+		return fmt.Errorf("installing %s: %w%s", serviceOf(m.p.Platform), err, hint)
 	}
 	return nil
 }
 
 func (m *manager) uninstall() error {
 	if err := m.s.Uninstall(); err != nil {
-		return fmt.Errorf("removing the %s service: %w", initName(m.p.Platform), err)
+		return fmt.Errorf("removing %s: %w", serviceOf(m.p.Platform), err)
 	}
 	if m.p.Platform == PlatformSysV {
 		// kardianos links the script into the runlevels but leaves the links behind.
@@ -183,14 +183,14 @@ func (m *manager) uninstall() error {
 
 func (m *manager) start() error {
 	if err := m.s.Start(); err != nil {
-		return fmt.Errorf("starting the %s service: %w", initName(m.p.Platform), err)
+		return fmt.Errorf("starting %s: %w", serviceOf(m.p.Platform), err)
 	}
 	return nil
 }
 
 func (m *manager) stop() error {
 	if err := m.s.Stop(); err != nil {
-		return fmt.Errorf("stopping the %s service: %w", initName(m.p.Platform), err)
+		return fmt.Errorf("stopping %s: %w", serviceOf(m.p.Platform), err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -211,11 +212,11 @@ func (h host) tray(home string, join func(...string) string) Tray {
 		t.Icon = join(home, "Library", "Application Support", Name, Name+".png")
 	default:
 		configHome := xdg("XDG_CONFIG_HOME")
-		if !filepath.IsAbs(configHome) {
+		if !path.IsAbs(configHome) {
 			configHome = join(home, ".config")
 		}
 		dataHome := xdg("XDG_DATA_HOME")
-		if !filepath.IsAbs(dataHome) {
+		if !path.IsAbs(dataHome) {
 			dataHome = join(home, ".local", "share")
 		}
 		t.Entry = join(configHome, "autostart", Name+".desktop")
@@ -227,7 +228,7 @@ func (h host) tray(home string, join func(...string) string) Tray {
 // trustedBinary reports whether a system service may run exe where it is: in a system binary
 // directory and writable only by administrators.
 func (h host) trustedBinary(exe string) bool {
-	dir := filepath.Dir(exe)
+	dir := path.Dir(exe)
 	if h.goos == "windows" {
 		dir = exe[:max(strings.LastIndex(exe, `\`), 0)]
 		lower := strings.ToLower(dir)
@@ -273,6 +274,15 @@ func systemConfig(goos string, getenv func(string) string) string {
 	return "/etc/" + Name + "/config.yaml"
 }
 
+// serviceOf names spotwatch's service under platform for a message: "the systemd service", "the
+// Windows service" (not "the the Windows service manager service").
+func serviceOf(platform string) string {
+	if platform == PlatformWindows {
+		return "the Windows service"
+	}
+	return "the " + initName(platform) + " service"
+}
+
 func initName(platform string) string {
 	switch platform {
 	case PlatformSysV:
@@ -290,12 +300,12 @@ func initName(platform string) string {
 }
 
 // joiner joins paths with the target OS's separator, whatever OS runs this (tests build
-// Windows plans on Linux).
+// Windows plans on Linux, and Linux and macOS plans on Windows).
 func joiner(goos string) func(...string) string {
 	if goos == "windows" {
 		return windowsJoin
 	}
-	return filepath.Join
+	return path.Join
 }
 
 func windowsJoin(elem ...string) string {

@@ -243,3 +243,19 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestServiceOf checks how messages name the service on each platform: initName's "the Windows
+// service manager" once made "setting up the the Windows service manager service".
+func TestServiceOf(t *testing.T) {
+	for platform, want := range map[string]string{
+		PlatformWindows: "the Windows service",
+		PlatformSystemd: "the systemd service",
+		PlatformLaunchd: "the launchd service",
+		PlatformSysV:    "the SysV init service",
+		PlatformOpenRC:  "the OpenRC service",
+	} {
+		if got := serviceOf(platform); got != want {
+			t.Errorf("serviceOf(%q) = %q, want %q", platform, got, want)
+		}
+	}
+}

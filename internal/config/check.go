@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The checks of single string values. Each returns an error whose text is the message shown
@@ -107,20 +109,20 @@ const maxPEMSize = 16 << 20
 func checkPEMFile(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("cannot read %q: %w", path, unwrapPath(err))
+		return fmt.Errorf("cannot read %s: %w", quotePath(path), unwrapPath(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("not a regular file: %q", path)
+		return fmt.Errorf("not a regular file: %s", quotePath(path))
 	}
 	if fi.Size() > maxPEMSize {
-		return fmt.Errorf("larger than %d bytes: %q", maxPEMSize, path)
+		return fmt.Errorf("larger than %d bytes: %s", maxPEMSize, quotePath(path))
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("cannot read %q: %w", path, unwrapPath(err))
+		return fmt.Errorf("cannot read %s: %w", quotePath(path), unwrapPath(err))
 	}
 	if !x509.NewCertPool().AppendCertsFromPEM(data) {
-		return fmt.Errorf("no PEM certificate in %q", path)
+		return fmt.Errorf("no PEM certificate in %s", quotePath(path))
 	}
 	return nil
 }
@@ -175,4 +177,30 @@ func validName(s string) bool {
 		}
 	}
 	return true
+}
+
+// quotePath quotes a file path for a message as the user wrote it: in double quotes, with a
+// backslash kept as one backslash (%q would show `C:\\ProgramData\\x.pem` for a Windows path).
+// Only what a reader could not see or tell apart is escaped as in Go: a double quote, a control
+// character, an invalid byte.
+func quotePath(p string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(p); {
+		r, n := utf8.DecodeRuneInString(p[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, p[i])
+		case r == '"':
+			b.WriteString(`\"`)
+		case unicode.IsPrint(r): // the backslash too
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += n
+	}
+	b.WriteByte('"')
+	return b.String()
 }

@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -102,7 +103,7 @@ type TLS struct {
 
 // API is the local status API of the daemon.
 type API struct {
-	Socket string // "socket": the socket path or pipe name; "" means the per-OS default
+	Socket string // "socket": the Unix-domain socket's path (AF_UNIX on Windows too); "" means the per-OS default
 }
 
 // Metrics is the optional metrics endpoint.
@@ -168,7 +169,16 @@ func Load(path string) (*Config, error) {
 
 // readFile reads at most maxFileSize bytes of path. Its errors keep the cause (fs.ErrNotExist…)
 // in their chain and read "config file PATH: no such file or directory".
+//
+// A directory is found with Stat before it is opened: on Linux reading one fails with "is a
+// directory", but on Windows opening one succeeds and reading it fails with "Incorrect function",
+// so every OS gets the same error, wrapping syscall.EISDIR.
 func readFile(path string) ([]byte, error) {
+	if fi, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, unwrapPath(err))
+	} else if fi.IsDir() {
+		return nil, fmt.Errorf("config file %s: %w", path, syscall.EISDIR)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config file %s: %w", path, unwrapPath(err))

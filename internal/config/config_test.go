@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -91,6 +92,10 @@ func TestExampleFile(t *testing.T) {
 	}
 	for _, key := range uncommentedKeys(doc.Content[0], "") {
 		t.Errorf("%s: key %s has no comment", path, key)
+	}
+	// The daemon listens on a Unix-domain socket on every OS (AF_UNIX on Windows 10 and later).
+	if strings.Contains(strings.ToLower(string(data)), "pipe") {
+		t.Errorf("%s calls api.socket a pipe; it is a Unix-domain socket on every OS", path)
 	}
 }
 
@@ -173,7 +178,7 @@ func TestLoad(t *testing.T) {
 	t.Run("a missing file", func(t *testing.T) {
 		path := filepath.Join(dir, "nope.yaml")
 		_, err := Load(path)
-		if want := "config file " + path + ": no such file or directory"; err == nil || err.Error() != want {
+		if want := "config file " + path + ": " + statError(t, path); err == nil || err.Error() != want {
 			t.Errorf("Load error = %v, want %q", err, want)
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -184,6 +189,9 @@ func TestLoad(t *testing.T) {
 		_, err := Load(dir)
 		if want := "config file " + dir + ": is a directory"; err == nil || err.Error() != want {
 			t.Errorf("Load error = %v, want %q", err, want)
+		}
+		if !errors.Is(err, syscall.EISDIR) {
+			t.Errorf("Load error %v is not syscall.EISDIR", err)
 		}
 	})
 	t.Run("a file too large", func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -263,7 +264,8 @@ func (d *decoder) text(dst *string, check func(string) error) decodeFunc {
 }
 
 // path decodes a file path that passes check (nil: any path). A relative path is taken
-// relative to the config file's directory; "" stays "" (the default).
+// relative to the config file's directory; a rooted one stays as it is (see rooted); "" stays ""
+// (the default).
 func (d *decoder) path(dst *string, check func(string) error) decodeFunc {
 	return func(n *yaml.Node, key string) {
 		p, ok := d.str(n, key)
@@ -274,7 +276,7 @@ func (d *decoder) path(dst *string, check func(string) error) decodeFunc {
 			*dst = ""
 			return
 		}
-		if !filepath.IsAbs(p) && d.file != "" {
+		if !rooted(p) && d.file != "" {
 			p = filepath.Join(filepath.Dir(d.file), p)
 		}
 		if check != nil {
@@ -285,6 +287,16 @@ func (d *decoder) path(dst *string, check func(string) error) decodeFunc {
 		}
 		*dst = p
 	}
+}
+
+// rooted reports whether p names its place without the current directory, so that it is not
+// joined onto the config file's directory. On Windows that is more than filepath.IsAbs: a path
+// starting with a separator (`\ProgramData\x.log`, `/tmp/hosts`) means the root of the current
+// drive, and a path with a drive letter but no separator (`C:x.log`) the current directory of that
+// drive; neither is a path relative to the config file, and joining either onto its directory
+// would name another file (`etc\spotwatch\tmp\hosts`). On Unix it is filepath.IsAbs.
+func rooted(p string) bool {
+	return filepath.IsAbs(p) || filepath.VolumeName(p) != "" || (p != "" && os.IsPathSeparator(p[0]))
 }
 
 // str returns the string n holds; it reports any other type.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -203,9 +204,9 @@ func TestParseErrors(t *testing.T) {
 
 		// tls.public_roots
 		{"public roots missing", "tls:\n  public_roots: /nonexistent/roots.pem\n",
-			`test.yaml:2: tls.public_roots: cannot read "/nonexistent/roots.pem": no such file or directory`},
-		{"public roots a device", "tls: {public_roots: /dev/null}\n",
-			`test.yaml:1: tls.public_roots: not a regular file: "/dev/null"`},
+			`test.yaml:2: tls.public_roots: cannot read "/nonexistent/roots.pem": ` + statError(t, "/nonexistent/roots.pem")},
+		{"public roots a device", "tls: {public_roots: " + os.DevNull + "}\n", // NUL on Windows
+			`test.yaml:1: tls.public_roots: not a regular file: "` + os.DevNull + `"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -402,7 +403,7 @@ func TestParsePublicRoots(t *testing.T) {
 		"tls: {public_roots: empty.pem}\n": file + `:1: tls.public_roots: no PEM certificate in "` + filepath.Join(dir, "empty.pem") + `"`,
 		"tls: {public_roots: huge.pem}\n":  file + `:1: tls.public_roots: larger than 16777216 bytes: "` + filepath.Join(dir, "huge.pem") + `"`,
 		"tls: {public_roots: .}\n":         file + `:1: tls.public_roots: not a regular file: "` + dir + `"`,
-		"tls:\n  public_roots: nope.pem\n": file + `:2: tls.public_roots: cannot read "` + filepath.Join(dir, "nope.pem") + `": no such file or directory`,
+		"tls:\n  public_roots: nope.pem\n": file + `:2: tls.public_roots: cannot read "` + filepath.Join(dir, "nope.pem") + `": ` + statError(t, filepath.Join(dir, "nope.pem")),
 	} {
 		if _, err := Parse(file, []byte(yaml)); err == nil || err.Error() != want {
 			t.Errorf("Parse(%q) error\n got: %v\nwant: %s", yaml, err, want)
@@ -424,6 +425,87 @@ func TestErrorString(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// TestParsePaths checks which paths are taken relative to the config file's directory, on the
+// running OS: on Windows a path rooted without a drive (`\x`, `/x`: the current drive's root) or
+// with a drive but no root (`C:x`) stays as it is, as does a UNC path.
+func TestParsePaths(t *testing.T) {
+	file := filepath.Join("etc", "spotwatch", "config.yaml")
+	dir := filepath.Dir(file)
+	windows := runtime.GOOS == "windows"
+	tests := []struct {
+		path string
+		kept bool // kept as written; otherwise joined onto dir
+	}{
+		{"hosts", false},
+		{`sub\hosts`, false},
+		{"/tmp/hosts", true},
+		{"//server/share/hosts", true},
+		{`\ProgramData\spotwatch\hosts`, windows},
+		{`\\server\share\hosts`, windows},
+		{`C:\ProgramData\spotwatch\hosts`, windows},
+		{"C:/ProgramData/spotwatch/hosts", windows},
+		{"C:hosts", windows},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			want := filepath.Join(dir, tt.path)
+			if tt.kept {
+				want = tt.path
+			}
+			for _, key := range []string{"hosts_file", "log.file"} {
+				yaml := "hosts_file: '" + tt.path + "'\n"
+				if key == "log.file" {
+					yaml = "log: {file: '" + tt.path + "'}\n"
+				}
+				cfg, err := Parse(file, []byte(yaml))
+				if err != nil {
+					t.Fatalf("Parse(%q): %v", yaml, err)
+				}
+				got := cfg.HostsFile
+				if key == "log.file" {
+					got = cfg.Log.File
+				}
+				if got != want {
+					t.Errorf("%s %q in %s = %q, want %q", key, tt.path, file, got, want)
+				}
+			}
+		})
+	}
+}
+
+// statError is the text of the error os.Stat gives for path, which must not exist, without the
+// path: the OS's own words ("no such file or directory"; "The system cannot find the file
+// specified." on Windows).
+func statError(t *testing.T, path string) string {
+	t.Helper()
+	_, err := os.Stat(path)
+	if err == nil {
+		t.Fatalf("%s exists", path)
+	}
+	return unwrapPath(err).Error()
+}
+
+// TestQuotePath checks that a path in a message is shown as written: one backslash stays one
+// (%q would double it), and only what cannot be seen is escaped.
+func TestQuotePath(t *testing.T) {
+	for in, want := range map[string]string{
+		`C:\ProgramData\spotwatch\roots.pem`: `"C:\ProgramData\spotwatch\roots.pem"`,
+		`\\server\share\x.pem`:               `"\\server\share\x.pem"`,
+		"/etc/spotwatch/roots.pem":           `"/etc/spotwatch/roots.pem"`,
+		"":                                   `""`,
+		"d\u00e9j\u00e0 vu/\u6839.pem":       "\"d\u00e9j\u00e0 vu/\u6839.pem\"",
+		`say "x".pem`:                        `"say \"x\".pem"`,
+		"a\nb\tc\x7f.pem":                    `"a\nb\tc\x7f.pem"`,
+		"bad\xff\xfe.pem":                    `"bad\xff\xfe.pem"`,
+		"\ufffd.pem":                         "\"\ufffd.pem\"",
+		"\u202eevil":                         `"\u202eevil"`,
+	} {
+		if got := quotePath(in); got != want {
+			t.Errorf("quotePath(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 // serveTCP runs handle for every connection accepted on a fresh loopback listener and returns
@@ -158,8 +160,10 @@ func serveTLS(t testing.TB, cert tls.Certificate) string {
 }
 
 // serveDNS runs a miekg/dns server on loopback UDP with handler h and returns its address.
+// Under wine, which cannot open a UDP socket, it skips the test.
 func serveDNS(t testing.TB, h dns.HandlerFunc) string {
 	t.Helper()
+	testutil.SkipUnderWine(t, testutil.NoUDPUnderWine)
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listening on UDP: %v", err)

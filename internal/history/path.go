@@ -3,8 +3,9 @@ package history
 import (
 	"errors"
 	"os"
-	"path/filepath"
+	"path"
 	"runtime"
+	"strings"
 )
 
 // DefaultPath returns where the history lives.
@@ -23,6 +24,8 @@ func DefaultPath(system bool) (string, error) {
 	return defaultPath(runtime.GOOS, system, os.Getenv)
 }
 
+// defaultPath is DefaultPath for the OS goos, with goos's path rules whatever OS runs it (tests
+// ask for every OS): package path for Unix targets, windowsJoin for Windows.
 func defaultPath(goos string, system bool, getenv func(string) string) (string, error) {
 	const app, file = "spotwatch", "history.log"
 	switch {
@@ -31,27 +34,33 @@ func defaultPath(goos string, system bool, getenv func(string) string) (string, 
 		if dir == "" {
 			dir = `C:\ProgramData`
 		}
-		return filepath.Join(dir, app, file), nil
+		return windowsJoin(dir, app, file), nil
 	case goos == "windows":
 		dir := getenv("LocalAppData")
 		if dir == "" {
 			return "", errors.New("finding the history directory: %LocalAppData% is not set")
 		}
-		return filepath.Join(dir, app, file), nil
+		return windowsJoin(dir, app, file), nil
 	case (goos == "darwin" || goos == "ios") && system:
-		return filepath.Join("/Library/Application Support", app, file), nil
+		return path.Join("/Library/Application Support", app, file), nil
 	case system:
-		return filepath.Join("/var/lib", app, file), nil
+		return path.Join("/var/lib", app, file), nil
 	}
-	if dir := getenv("XDG_STATE_HOME"); goos != "darwin" && goos != "ios" && filepath.IsAbs(dir) {
-		return filepath.Join(dir, app, file), nil
+	if dir := getenv("XDG_STATE_HOME"); goos != "darwin" && goos != "ios" && path.IsAbs(dir) {
+		return path.Join(dir, app, file), nil
 	}
 	home := getenv("HOME")
 	if home == "" {
 		return "", errors.New("finding the history directory: $HOME is not set")
 	}
 	if goos == "darwin" || goos == "ios" {
-		return filepath.Join(home, "Library", "Application Support", app, file), nil
+		return path.Join(home, "Library", "Application Support", app, file), nil
 	}
-	return filepath.Join(home, ".local", "state", app, file), nil
+	return path.Join(home, ".local", "state", app, file), nil
+}
+
+// windowsJoin joins a Windows directory and names with one backslash between them, on any OS
+// (filepath.Join uses the running OS's separator).
+func windowsJoin(dir string, names ...string) string {
+	return strings.TrimRight(dir, `\/`) + `\` + strings.Join(names, `\`)
 }

@@ -4,9 +4,19 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 )
+
+// privateMode is the mode a log file must have: 0600 on Unix. Windows has no Unix permission bits:
+// Go reports 0666 for any file that is not read-only, whatever its ACL.
+var privateMode = func() os.FileMode {
+	if runtime.GOOS == "windows" {
+		return 0o666
+	}
+	return 0o600
+}()
 
 func TestRotationBoundsSize(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "logs", "spotwatch.log")
@@ -38,8 +48,8 @@ func TestRotationBoundsSize(t *testing.T) {
 		if info.Size() > 1000 || info.Size()%100 != 0 {
 			t.Errorf("%s is %d bytes: over the limit or a torn line", p, info.Size())
 		}
-		if info.Mode().Perm() != 0o600 {
-			t.Errorf("%s has mode %v, want 0600", p, info.Mode().Perm())
+		if info.Mode().Perm() != privateMode {
+			t.Errorf("%s has mode %v, want %v", p, info.Mode().Perm(), privateMode)
 		}
 	}
 	if _, err := l.Write(line); err == nil {

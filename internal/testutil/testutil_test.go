@@ -2,6 +2,8 @@ package testutil
 
 import (
 	"encoding/json"
+	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -36,4 +38,16 @@ func TestLockedBufferConcurrentWrites(t *testing.T) {
 	if n := len(b.String()); n != 800 {
 		t.Errorf("%d bytes written, want 800", n)
 	}
+}
+
+// TestUnderWine checks the detection against what scripts/wine/exec.sh tells the test binary in
+// SPOTWATCH_UNDER_WINE, when it does; on Linux and macOS it is false.
+func TestUnderWine(t *testing.T) {
+	if runtime.GOOS != "windows" && UnderWine() {
+		t.Errorf("UnderWine() = true on %s", runtime.GOOS)
+	}
+	if want, ok := os.LookupEnv("SPOTWATCH_UNDER_WINE"); ok && UnderWine() != (want == "1") {
+		t.Errorf("UnderWine() = %v, SPOTWATCH_UNDER_WINE=%s", UnderWine(), want)
+	}
+	t.Logf("UnderWine() = %v", UnderWine())
 }

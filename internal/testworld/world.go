@@ -78,8 +78,10 @@ type World struct {
 }
 
 // New starts a world with its temporary files under dir.
-func New(dir string) (w *World, err error) {
-	w = &World{Zone: testnet.NewZone(), DoHZone: testnet.NewZone(), Dir: dir, apServers: map[string]*testnet.TCPServer{}}
+func New(dir string) (_ *World, err error) {
+	// w is not the result: on failure New returns nil, and the deferred Close must still see the
+	// half-made world.
+	w := &World{Zone: testnet.NewZone(), DoHZone: testnet.NewZone(), Dir: dir, apServers: map[string]*testnet.TCPServer{}}
 	defer func() {
 		if err != nil {
 			w.Close()
@@ -87,23 +89,23 @@ func New(dir string) (w *World, err error) {
 	}()
 	var b [2]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("testworld: choosing the world's addresses: %w", err)
 	}
 	w.Base = netip.AddrFrom4([4]byte{127, 100 + b[0]%150, b[1], 0})
 	if w.CA, err = testnet.NewCA("spotwatch test public root", "spotwatch tests"); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("testworld: the public CA: %w", err)
 	}
 	if w.Kaspersky, err = testnet.NewCA("Kaspersky Anti-Virus Personal Root Certificate", "AO Kaspersky Lab"); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("testworld: the intercepting CA: %w", err)
 	}
 	if err := w.writeFiles(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("testworld: %w", err)
 	}
 	w.setTruth(w.Zone)
 	w.setTruth(w.DoHZone)
 	for _, start := range []func() error{w.startDNS, w.startSpotify, w.startReferences, w.startFaults} {
 		if err := start(); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("testworld: %w", err)
 		}
 	}
 	return w, nil
