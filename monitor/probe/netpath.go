@@ -4,18 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/net/proxy"
+
 	"github.com/spotwatch/spotwatch/internal/failure"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
-	"golang.org/x/net/proxy"
 )
 
 // stepError records at which step of a probe an error happened (dns, connect, proxy, tls, http),
@@ -230,6 +233,8 @@ func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.
 			return nil, atStep(failure.StepProxy, fmt.Errorf("connecting to %s through SOCKS proxy %s: %w", target, px.Host, err))
 		}
 		return conn, nil
+	case "socks4", "socks4a":
+		return p.dialSOCKS4(ctx, px, target)
 	case "http", "https", "":
 	default:
 		return nil, atStep(failure.StepProxy, fmt.Errorf("unsupported proxy scheme %q", px.Scheme))
@@ -284,6 +289,77 @@ func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.
 	if br.Buffered() > 0 {
 		conn.Close()
 		return nil, atStep(failure.StepProxy, fmt.Errorf("proxy %s sent data before the tunnel opened", proxyAddr))
+	}
+	return conn, nil
+}
+
+// dialSOCKS4 connects to target through a SOCKS4 proxy, the kind Windows' proxy settings name
+// with "socks=" and Spotify's prefs with a socks4 proxy. socks4 sends the target's address,
+// resolved here as a browser does; socks4a sends its name for the proxy to resolve. The proxy's
+// refusal (reply code 91-93) is the proxy refusing Spotify.
+func (p *netPath) dialSOCKS4(ctx context.Context, px *url.URL, target string) (net.Conn, error) {
+	host, portText, err := net.SplitHostPort(target)
+	if err != nil {
+		return nil, atStep(failure.StepProxy, fmt.Errorf("SOCKS4 target %q: %w", target, err))
+	}
+	port, err := strconv.ParseUint(portText, 10, 16)
+	if err != nil {
+		return nil, atStep(failure.StepProxy, fmt.Errorf("SOCKS4 target port %q: %w", portText, err))
+	}
+	req := []byte{4, 1, byte(port >> 8), byte(port)}
+	addr, isIP := netip.ParseAddr(host)
+	var name []byte
+	switch {
+	case isIP == nil && addr.Unmap().Is4():
+		a := addr.Unmap().As4()
+		req = append(req, a[:]...)
+	case px.Scheme == "socks4a":
+		req = append(req, 0, 0, 0, 1) // 0.0.0.x: the name follows the user id
+		name = append([]byte(host), 0)
+	default:
+		addrs, err := p.lookup(ctx, host)
+		if err != nil {
+			return nil, atStep(failure.StepDNS, err)
+		}
+		var v4 []byte
+		for _, a := range addrs {
+			if a.Unmap().Is4() {
+				b := a.Unmap().As4()
+				v4 = b[:]
+				break
+			}
+		}
+		if v4 == nil {
+			return nil, atStep(failure.StepProxy, fmt.Errorf("SOCKS4 proxy %s cannot reach %s: it has no IPv4 address", px.Host, host))
+		}
+		req = append(req, v4...)
+	}
+	if px.User != nil {
+		req = append(req, px.User.Username()...)
+	}
+	req = append(append(req, 0), name...)
+
+	proxyAddr := px.Host
+	if px.Port() == "" {
+		proxyAddr = net.JoinHostPort(px.Hostname(), "1080")
+	}
+	conn, err := p.dialer.DialContext(ctx, "tcp", proxyAddr)
+	if err != nil {
+		return nil, atStep(failure.StepProxy, fmt.Errorf("connecting to SOCKS4 proxy %s: %w", proxyAddr, err))
+	}
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	reply := make([]byte, 8)
+	if _, err = conn.Write(req); err == nil {
+		_, err = io.ReadFull(conn, reply)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, atStep(failure.StepProxy, fmt.Errorf("asking SOCKS4 proxy %s for %s: %w", proxyAddr, target, err))
+	}
+	if reply[1] != 90 { // 90: granted; 91: rejected; 92, 93: identd failures
+		conn.Close()
+		return nil, atStep(failure.StepProxy, &failure.ProxyRefusedError{Proxy: px.Redacted()})
 	}
 	return conn, nil
 }
