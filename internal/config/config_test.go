@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 // TestDefault is the golden test of the defaults: the values of docs/design.md "Configuration", written out.
@@ -151,7 +153,7 @@ func uncommentedKeys(n *yaml.Node, path string) []string {
 }
 
 func TestLoad(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	write := func(name, content string) string {
 		t.Helper()
 		path := filepath.Join(dir, name)
@@ -219,7 +221,7 @@ func setConfigDir(t *testing.T, dir string) {
 }
 
 func TestUserConfigPath(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	setConfigDir(t, dir)
 	got, err := UserConfigPath()
 	if err != nil {
@@ -237,7 +239,7 @@ func TestUserConfigPath(t *testing.T) {
 }
 
 func TestLoadDefault(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	setConfigDir(t, dir)
 	path, err := UserConfigPath()
 	if err != nil {

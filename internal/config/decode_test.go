@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 // TestParseErrors has one case per kind of mistake; want is the whole message.
@@ -377,7 +379,7 @@ func TestParseValid(t *testing.T) {
 
 // TestParsePublicRoots checks tls.public_roots against real files.
 func TestParsePublicRoots(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	writeCertPEM(t, filepath.Join(dir, "roots.pem"))
 	if err := os.WriteFile(filepath.Join(dir, "empty.pem"), []byte("not a certificate\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 const (
@@ -156,7 +158,7 @@ func TestCrashSafety(t *testing.T) {
 			seed := uint64(time.Now().UnixNano())
 			t.Logf("seed %d", seed)
 			rng := rand.New(rand.NewPCG(seed, 0))
-			path := filepath.Join(t.TempDir(), "history.log")
+			path := filepath.Join(testutil.TempDir(t), "history.log")
 			prevFirst, prevLast, prevCount, progressed := 0, -1, 0, 0
 			torn, midRewrite := 0, 0 // kills that cut a record or a compaction short
 			for run := range 25 {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 // FuzzRead checks that Read never panics, that its damage regions are in order, inside the
@@ -29,7 +31,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(clean)
 	f.Add(clean[:len(clean)-7])
 	f.Add([]byte{})
-	dir := f.TempDir()
+	dir := testutil.TempDir(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(dir, "history.log")
 		if err := os.WriteFile(path, data, 0o600); err != nil {

@@ -8,10 +8,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 // rec returns the i-th record of a test sequence; its Title carries i.
@@ -119,7 +122,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "state", "spotwatch", "history.log")
+			path := filepath.Join(testutil.TempDir(t), "state", "spotwatch", "history.log")
 			s := open(t, path, Options{})
 			appendAll(t, s, tt.in)
 			got, err := s.Records()
@@ -140,13 +143,18 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestOpenCreatesPrivateFiles(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "a", "b")
+	dir := filepath.Join(testutil.TempDir(t), "a", "b")
 	path := filepath.Join(dir, "history.log")
 	open(t, path, Options{})
 	for name, want := range map[string]fs.FileMode{dir: 0o700 | fs.ModeDir, path: 0o600} {
 		info, err := os.Stat(name)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Windows has no permission bits (Go shows 0666/0777 unless read-only): the history's
+		// privacy there is its directory's, in the user's own %LocalAppData%.
+		if runtime.GOOS == "windows" {
+			continue
 		}
 		if info.Mode() != want {
 			t.Errorf("%s has mode %v, want %v", name, info.Mode(), want)
@@ -155,7 +163,7 @@ func TestOpenCreatesPrivateFiles(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	tests := []struct {
 		name string
 		path string
@@ -179,7 +187,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestReopenKeepsEverything(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "history.log")
+	path := filepath.Join(testutil.TempDir(t), "history.log")
 	for round := range 3 {
 		s, err := Open(path, Options{})
 		if err != nil {
@@ -199,7 +207,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 }
 
 func TestClosed(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "history.log"), Options{})
+	s, err := Open(filepath.Join(testutil.TempDir(t), "history.log"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +226,7 @@ func TestClosed(t *testing.T) {
 }
 
 func TestAppendTooLarge(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "history.log"), Options{MaxBytes: 4096})
+	s := open(t, filepath.Join(testutil.TempDir(t), "history.log"), Options{MaxBytes: 4096})
 	big := rec(0)
 	big.Summary = strings.Repeat("x", 2100)
 	if err := s.Append(big); err == nil {
@@ -236,7 +244,7 @@ func TestAppendTooLarge(t *testing.T) {
 }
 
 func TestLast(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "history.log"), Options{})
+	s := open(t, filepath.Join(testutil.TempDir(t), "history.log"), Options{})
 	appendAll(t, s, records(0, 10))
 	tests := []struct {
 		n    int
@@ -262,7 +270,7 @@ func TestLast(t *testing.T) {
 
 func TestConcurrentAppends(t *testing.T) {
 	const writers, each = 8, 40
-	s := open(t, filepath.Join(t.TempDir(), "history.log"), Options{})
+	s := open(t, filepath.Join(testutil.TempDir(t), "history.log"), Options{})
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
 	for w := range writers {
@@ -307,7 +315,7 @@ func TestConcurrentAppends(t *testing.T) {
 // the write would: the earlier records survive, Open cuts the fragment off, appends go on.
 func TestTornTail(t *testing.T) {
 	const n = 5
-	orig := filepath.Join(t.TempDir(), "history.log")
+	orig := filepath.Join(testutil.TempDir(t), "history.log")
 	s := open(t, orig, Options{})
 	appendAll(t, s, records(0, n))
 	s.Close()
@@ -318,7 +326,7 @@ func TestTornTail(t *testing.T) {
 	lastStart := bytes.LastIndexByte(data[:len(data)-1], '\n') + 1
 	for cut := lastStart; cut < len(data); cut++ {
 		t.Run(fmt.Sprint(cut), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "history.log")
+			path := filepath.Join(testutil.TempDir(t), "history.log")
 			if err := os.WriteFile(path, data[:cut], 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -360,7 +368,7 @@ func TestTornTail(t *testing.T) {
 // reports them; Open keeps the damaged file aside and rewrites the history clean.
 func TestCorruptMiddle(t *testing.T) {
 	const n = 6
-	orig := filepath.Join(t.TempDir(), "history.log")
+	orig := filepath.Join(testutil.TempDir(t), "history.log")
 	s := open(t, orig, Options{})
 	appendAll(t, s, records(0, n))
 	s.Close()
@@ -408,7 +416,7 @@ func TestCorruptMiddle(t *testing.T) {
 			for _, i := range tt.keep {
 				want = append(want, rec(i))
 			}
-			path := filepath.Join(t.TempDir(), "history.log")
+			path := filepath.Join(testutil.TempDir(t), "history.log")
 			if err := os.WriteFile(path, tt.data, 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -453,7 +461,7 @@ func slicesConcat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
 // TestNoValidRecord opens a file that is not a history at all: it is moved aside, not lost.
 func TestNoValidRecord(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "history.log")
+	path := filepath.Join(testutil.TempDir(t), "history.log")
 	notes := []byte("# my notes\nnot a history\n")
 	if err := os.WriteFile(path, notes, 0o600); err != nil {
 		t.Fatal(err)
@@ -492,7 +500,7 @@ func TestInterruptedRewrite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "history.log")
+			path := filepath.Join(testutil.TempDir(t), "history.log")
 			for name, data := range map[string][]byte{path: tt.file, path + ".tmp": tt.tmp} {
 				if data != nil {
 					if err := os.WriteFile(name, data, 0o600); err != nil {
@@ -517,7 +525,7 @@ func TestInterruptedRewrite(t *testing.T) {
 // holds the newest records, in order, with none missing in between.
 func TestRotation(t *testing.T) {
 	const total, maxBytes = 10_000, 16 << 10
-	path := filepath.Join(t.TempDir(), "history.log")
+	path := filepath.Join(testutil.TempDir(t), "history.log")
 	s := open(t, path, Options{MaxBytes: maxBytes})
 	line, err := frame(rec(total))
 	if err != nil {

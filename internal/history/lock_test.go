@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 // TestSecondOpenIsRefused: while one process has a history open, a second Open of the same
@@ -16,7 +18,7 @@ import (
 // the holder's pid, and changes nothing: not even a torn last record is "repaired" under the
 // writer. The lock goes with the process that held it, even when it is killed.
 func TestSecondOpenIsRefused(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	path := filepath.Join(dir, "history.log")
 	a := startAppender(t, path, readLimit)
 	select {

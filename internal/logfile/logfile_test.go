@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 // privateMode is the mode a log file must have: 0600 on Unix. Windows has no Unix permission bits:
@@ -19,7 +21,7 @@ var privateMode = func() os.FileMode {
 }()
 
 func TestRotationBoundsSize(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "logs", "spotwatch.log")
+	path := filepath.Join(testutil.TempDir(t), "logs", "spotwatch.log")
 	l, err := Open(path, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +60,7 @@ func TestRotationBoundsSize(t *testing.T) {
 }
 
 func TestReopenAppends(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "a.log")
+	path := filepath.Join(testutil.TempDir(t), "a.log")
 	for _, s := range []string{"one\n", "two\n"} {
 		l, err := Open(path, 0)
 		if err != nil {
@@ -77,7 +79,7 @@ func TestReopenAppends(t *testing.T) {
 // so the rename cannot replace it): the log must go on being written, and rotate as soon as
 // the obstacle is gone.
 func TestFailedRotationRecovers(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "spotwatch.log")
+	path := filepath.Join(testutil.TempDir(t), "spotwatch.log")
 	l, err := Open(path, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +97,11 @@ func TestFailedRotationRecovers(t *testing.T) {
 	if info, err := os.Stat(path); err != nil || info.Size() != 1500 {
 		t.Fatalf("while rotation fails the log holds %v bytes (err %v), want all 1500", info.Size(), err)
 	}
-	if err := os.RemoveAll(path + ".1"); err != nil {
+	// Two os.Remove calls, not os.RemoveAll: Wine 8 cannot run RemoveAll.
+	if err := os.Remove(filepath.Join(path+".1", "in-the-way")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path + ".1"); err != nil {
 		t.Fatal(err)
 	}
 	last := []byte("after the obstacle\n")
@@ -115,7 +121,7 @@ func TestFailedRotationRecovers(t *testing.T) {
 // TestFailedRotationStaysBounded: when rotation keeps failing, the file still stops growing at
 // twice the limit (what the log may take on disk) instead of filling the disk.
 func TestFailedRotationStaysBounded(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "spotwatch.log")
+	path := filepath.Join(testutil.TempDir(t), "spotwatch.log")
 	l, err := Open(path, 1000)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package testutil
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -50,4 +51,29 @@ func TestUnderWine(t *testing.T) {
 		t.Errorf("UnderWine() = %v, SPOTWATCH_UNDER_WINE=%s", UnderWine(), want)
 	}
 	t.Logf("UnderWine() = %v", UnderWine())
+}
+
+func TestRemoveTree(t *testing.T) {
+	dir := filepath.Join(TempDir(t), "tree")
+	for _, p := range []string{"a/b/c", "a/d", "e"} {
+		if err := os.MkdirAll(filepath.Join(dir, p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p, "f"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := removeTree(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s still exists: %v", dir, err)
+	}
+}
+
+func TestTempDirIsWritable(t *testing.T) {
+	dir := TempDir(t)
+	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
