@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spotwatch/spotwatch/internal/testutil"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
@@ -22,7 +23,7 @@ func isSpotifyForTest(host string) bool {
 }
 
 func TestScanHosts(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hosts")
+	path := filepath.Join(testutil.TempDir(t), "hosts")
 	content := strings.Join([]string{
 		"127.0.0.1 localhost",
 		"# 0.0.0.0 apresolve.spotify.com (commented out)",
@@ -48,13 +49,13 @@ func TestScanHosts(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("scanHosts =\n%v\nwant\n%v", got, want)
 	}
-	if _, err := scanHosts(filepath.Join(t.TempDir(), "absent"), isSpotifyForTest); err == nil {
+	if _, err := scanHosts(filepath.Join(testutil.TempDir(t), "absent"), isSpotifyForTest); err == nil {
 		t.Error("a missing hosts file gave no error")
 	}
 }
 
 func TestProxyFromPrefsAndEnv(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -157,7 +158,7 @@ func TestGatherFactsRedactsProxyPassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := FactsSource{HostsFile: filepath.Join(t.TempDir(), "hosts"), PrefsFiles: []string{}, Getenv: func(k string) string {
+			src := FactsSource{HostsFile: filepath.Join(testutil.TempDir(t), "hosts"), PrefsFiles: []string{}, Getenv: func(k string) string {
 				if k == "HTTPS_PROXY" {
 					return tt.env
 				}
