@@ -85,7 +85,8 @@ dns: {server: "%[5]s:53"}
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	// Up to 6 min waiting for the prefix's lock (a `make wine-test` run), then 2 min for the check.
+	ctx, cancel := context.WithTimeout(t.Context(), 9*time.Minute)
 	defer cancel()
 	outPath := filepath.Join(dir, "check.json")
 	common, err := filepath.Abs(filepath.Join(wineScripts, "common.sh"))
@@ -180,15 +181,15 @@ dns: {server: "%[5]s:53"}
 
 // wineCheckScript runs in the client namespace: $1 common.sh, $2 the proxy host:port, $3 the
 // program and $4 the config (Windows paths), $5 where its standard output goes. It takes the
-// prefix's lock, starts a wineserver in this namespace, sets the WinINET proxy, runs the check,
-// removes the proxy, waits for the wineserver to end and empties the prefix's %TEMP% (as
-// common.sh's isolated does). It exits with the check's status.
+// prefix's lock (6 min at most), starts a wineserver in this namespace, sets the WinINET proxy,
+// runs the check (2 min at most), removes the proxy, waits for the wineserver to end and empties
+// the prefix's %TEMP% (as common.sh's isolated does). It exits with the check's status.
 const wineCheckScript = `
 set -u
 . "$1" || exit 125
 key='HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings'
 exec {lock}>"$WINEPREFIX.lock"
-flock -w 900 "$lock" || { echo "wine: $WINEPREFIX is busy (lock $WINEPREFIX.lock)" >&2; exit 125; }
+flock -w 360 "$lock" || { echo "wine: $WINEPREFIX is busy (lock $WINEPREFIX.lock)" >&2; exit 125; }
 "$WINESERVER" -p0 || exit 125
 unset_proxy() {
 	"$WINE" reg delete "$key" /v ProxyEnable /f >/dev/null 2>&1
@@ -199,7 +200,7 @@ unset_proxy() {
 trap unset_proxy EXIT
 "$WINE" reg add "$key" /v ProxyEnable /t REG_DWORD /d 1 /f >/dev/null || exit 125
 "$WINE" reg add "$key" /v ProxyServer /t REG_SZ /d "$2" /f >/dev/null || exit 125
-"$WINE" "$3" check --json --config "$4" >"$5"
+timeout -k 5 120 "$WINE" "$3" check --json --config "$4" >"$5"
 rc=$?
 trap - EXIT
 unset_proxy
