@@ -188,10 +188,13 @@ var appBlockedTexts = entry{
 		return orDefault(f.AppRules[0].Product, "A rule") + " blocks the Spotify app"
 	},
 	short: func(f Findings) string {
-		if len(f.AppRules) == 0 {
-			return "app blocked on this computer"
+		switch {
+		case len(f.AppRules) > 0:
+			return "blocked by " + orDefault(f.AppRules[0].Product, "a rule against the app")
+		case f.Product != "": // a Diagnosis' Product alone, as the tray has it from an older daemon
+			return "blocked by " + f.Product
 		}
-		return "blocked by " + orDefault(f.AppRules[0].Product, "a rule against the app")
+		return "app blocked on this computer"
 	},
 	summary: func(f Findings) string {
 		if len(f.AppRules) == 0 {
