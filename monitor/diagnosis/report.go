@@ -30,6 +30,7 @@ const (
 	CauseInternetDown   Cause = "internet_down"
 	CauseDNSDown        Cause = "dns_down"
 	CauseHostsFile      Cause = "hosts_file"
+	CauseAppBlocked     Cause = "app_blocked"
 	CauseDNSFailure     Cause = "dns_failure"
 	CauseDNSFiltered    Cause = "dns_filtered"
 	CauseProxyBlocked   Cause = "proxy_blocked"
