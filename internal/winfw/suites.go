@@ -9,14 +9,7 @@ import (
 // MaxSuites is how many security products ParseSuites keeps.
 const MaxSuites = 16
 
-// suitesScript prints the displayName of every antivirus and firewall product registered in
-// Windows Security Center (WMI's root\SecurityCenter2), one a line, in UTF-8. Security Center is
-// missing on Windows Server, where the script fails.
-const suitesScript = `[Console]::OutputEncoding=[Text.Encoding]::UTF8; $ErrorActionPreference='Stop'; ` +
-	`foreach ($c in 'AntiVirusProduct','FirewallProduct') { ` +
-	`Get-CimInstance -Namespace root/SecurityCenter2 -ClassName $c | Select-Object -ExpandProperty displayName }`
-
-// ParseSuites parses suitesScript's output: one product name a line (a byte order mark, CR and
+// ParseSuites parses the output of SecuritySuites' PowerShell script (suitesScript): one product name a line (a byte order mark, CR and
 // surrounding spaces ignored). Names are cleaned with safetext.Clean, blank lines dropped, and a
 // name seen before (in any case: a suite with its own firewall is listed under both classes) is
 // kept once, in the order first seen, at most MaxSuites. All products are listed, Windows

@@ -45,3 +45,18 @@ func TestParseSuitesBounded(t *testing.T) {
 		t.Errorf("kept %d names, want %d", len(got), MaxSuites)
 	}
 }
+
+func TestLimitedBuffer(t *testing.T) {
+	b := limitedBuffer{max: 5}
+	for _, s := range []string{"abc", "defg", "hij"} {
+		if n, err := b.Write([]byte(s)); n != len(s) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", s, n, err)
+		}
+	}
+	if got := b.buf.String(); got != "abcde" {
+		t.Errorf("kept %q, want %q", got, "abcde")
+	}
+	if got := safeMsg([]byte("Get-CimInstance : Invalid namespace\x1b[0m\r\n")); got != "Get-CimInstance : Invalid namespace" {
+		t.Errorf("safeMsg = %q", got)
+	}
+}
