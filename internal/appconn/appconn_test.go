@@ -85,7 +85,7 @@ func TestParseProcTCP(t *testing.T) {
 			t.Fatal(err)
 		}
 		var c counter
-		err = parseProcTCP(f, tc.inodes, &c)
+		err = parseProcTCP(f, tc.inodes, &c, nil)
 		f.Close()
 		if err != nil {
 			t.Fatalf("%s: %v", tc.file, err)
