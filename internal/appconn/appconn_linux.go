@@ -24,7 +24,7 @@ const maxTable = 64 << 20
 // "/"): the processes whose comm or exe Matches, their sockets from /proc/PID/fd, and those
 // sockets' states from /proc/PID/net/tcp and tcp6, read once per network namespace (a Flatpak
 // or a sandbox may give the app its own). Processes of another user whose fd cannot be read are
-// skipped and counted in Note.
+// skipped and named in Note: then Running is true but the counts miss their connections.
 func Snapshot(root string) diagnosis.AppConnections {
 	return snapshot(root, func(_ int, comm, exe func() string) bool {
 		return Matches(comm()) || Matches(exe())
@@ -99,7 +99,11 @@ func snapshot(root string, match matcher) diagnosis.AppConnections {
 	}
 	c.result(&out)
 	if len(unreadable) > 0 {
-		problems = append(problems, fmt.Sprintf("the sockets of Spotify process %s could not be read (another user's: run spotwatch as that user or as root)", strings.Join(unreadable, ", ")))
+		what := "process " + unreadable[0]
+		if len(unreadable) > 1 {
+			what = "processes " + strings.Join(unreadable, ", ")
+		}
+		problems = append(problems, fmt.Sprintf("the sockets of Spotify %s could not be read (another user's: run spotwatch as that user or as root)", what))
 	}
 	out.Note = strings.Join(problems, "; ")
 	return out

@@ -4,6 +4,7 @@ package appconn
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -14,9 +15,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,9 +27,19 @@ import (
 // waits for its stdin to close.
 const helperEnv = "SPOTWATCH_APPCONN_HELPER"
 
+// snapshotEnv makes the test binary print, as JSON, the snapshot of the process whose pid it
+// holds, as whichever user it runs as.
+const snapshotEnv = "SPOTWATCH_APPCONN_SNAPSHOT"
+
 func TestMain(m *testing.M) {
 	if v := os.Getenv(helperEnv); v != "" {
 		os.Exit(standIn(v))
+	}
+	if v := os.Getenv(snapshotEnv); v != "" {
+		pid, _ := strconv.Atoi(v)
+		got := snapshot("", func(p int, comm, _ func() string) bool { return p == pid && Matches(comm()) })
+		_ = json.NewEncoder(os.Stdout).Encode(got)
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
@@ -151,8 +164,8 @@ const dropPort = 4070
 // startStandIn runs a copy of the test binary named "spotify" in a fresh network namespace
 // (lo up, iptables dropping TCP to 127.0.0.1:dropPort), connected to a listener of this process
 // made in that namespace (established) and connecting to dropPort (SYN-SENT). It returns the
-// stand-in's pid. Everything is removed at the end of the test.
-func startStandIn(tb testing.TB) int {
+// stand-in's pid and its executable. Everything is removed at the end of the test.
+func startStandIn(tb testing.TB) (int, string) {
 	tb.Helper()
 	if os.Geteuid() != 0 {
 		tb.Skip("needs root for a network namespace and iptables")
@@ -264,11 +277,11 @@ func startStandIn(tb testing.TB) int {
 	if line != "ready\n" {
 		tb.Fatalf("stand-in said %q, %v", line, err)
 	}
-	return cmd.Process.Pid
+	return cmd.Process.Pid, exe
 }
 
 func TestSnapshotStandIn(t *testing.T) {
-	pid := startStandIn(t)
+	pid, exe := startStandIn(t)
 	match := func(p int, comm, exe func() string) bool {
 		return p == pid && Matches(comm()) && Matches(exe())
 	}
@@ -290,6 +303,28 @@ func TestSnapshotStandIn(t *testing.T) {
 	if all := Snapshot(""); !all.Running || !slices.Contains(all.PIDs, pid) || all.Stalled < 1 {
 		t.Errorf("Snapshot(\"\") = %+v, want the stand-in %d among the pids", all, pid)
 	}
+
+	// Another user sees that Spotify runs (comm is world-readable) but not its sockets.
+	for dir := filepath.Dir(exe); dir != os.TempDir() && dir != "/"; dir = filepath.Dir(dir) {
+		must(t, os.Chmod(dir, 0o755)) // t.TempDir's folders are 0700
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), snapshotEnv+"="+strconv.Itoa(pid))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("snapshot as nobody: %v", err)
+	}
+	var other diagnosis.AppConnections
+	if err := json.Unmarshal(out, &other); err != nil {
+		t.Fatalf("snapshot as nobody: %v: %s", err, out)
+	}
+	t.Logf("as nobody: %+v", other)
+	if !other.Running || !slices.Equal(other.PIDs, []int{pid}) || other.Established != 0 || other.Stalled != 0 ||
+		!strings.Contains(other.Note, fmt.Sprintf("Spotify process %d could not be read", pid)) {
+		t.Errorf("as nobody: %+v, want running, pid %d, nothing counted, a note", other, pid)
+	}
 }
 
 // BenchmarkSnapshot is the cost of one check: Snapshot("") over this machine's /proc, without
@@ -305,7 +340,7 @@ func BenchmarkSnapshot(b *testing.B) {
 		}
 	})
 	b.Run("with", func(b *testing.B) {
-		pid := startStandIn(b)
+		pid, _ := startStandIn(b)
 		if got := Snapshot(""); !slices.Contains(got.PIDs, pid) {
 			b.Fatalf("Snapshot = %+v, no stand-in %d", got, pid)
 		}
