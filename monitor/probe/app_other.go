@@ -1,16 +1,14 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package probe
 
 import "github.com/spotwatch/spotwatch/monitor/diagnosis"
 
-// defaultWindowsRules is this OS's reader for FactsSource.WindowsRules: none yet (the Windows
-// firewall's reader, internal/winfw, is glued in here).
-var defaultWindowsRules func() ([]diagnosis.AppRule, []string, error)
+// defaultWindowsRules is this OS's reader for FactsSource.WindowsRules: only Windows has them.
+func defaultWindowsRules() ([]diagnosis.AppRule, []string, error) { return nil, nil, nil }
 
-// defaultConnections is this OS's reader for FactsSource.Connections: none yet (the TCP table's
-// reader, internal/appconn, is glued in here).
-var defaultConnections func() *diagnosis.AppConnections
+// defaultConnections is this OS's reader for FactsSource.Connections: not read here yet.
+func defaultConnections() *diagnosis.AppConnections { return nil }
 
 // osAppRules: no rule files are read on this OS; Windows' firewall rules come through
 // FactsSource.WindowsRules.
