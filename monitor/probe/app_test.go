@@ -108,17 +108,7 @@ func TestFlatpakNetwork(t *testing.T) {
 func TestReadFlatpak(t *testing.T) {
 	put := func(root, path, testfile string) {
 		t.Helper()
-		data, err := os.ReadFile(filepath.Join("testdata", "app", "flatpak", testfile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		full := rooted(root, path)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		putTestFile(t, root, path, filepath.Join("testdata", "app", "flatpak", testfile))
 	}
 	user := "/home/ana/.local/share/flatpak/overrides/com.spotify.Client"
 	system := "/var/lib/flatpak/overrides/com.spotify.Client"
@@ -163,17 +153,7 @@ func TestSnapNetworkDisconnected(t *testing.T) {
 func TestReadFirejail(t *testing.T) {
 	put := func(root, path, testfile string) {
 		t.Helper()
-		data, err := os.ReadFile(filepath.Join("testdata", "app", "firejail", testfile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		full := rooted(root, path)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		putTestFile(t, root, path, filepath.Join("testdata", "app", "firejail", testfile))
 	}
 	userProfile := "/home/ana/.config/firejail/spotify.profile"
 
@@ -220,5 +200,21 @@ func TestReadAppHooks(t *testing.T) {
 	}
 	if app.Connections == nil || app.Connections.Stalled != 1 {
 		t.Errorf("connections = %+v", app.Connections)
+	}
+}
+
+// putTestFile copies the testdata file from to path under root, making its directories.
+func putTestFile(t *testing.T, root, path, from string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := rooted(root, path)
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(full, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
