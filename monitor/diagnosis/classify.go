@@ -18,8 +18,11 @@ func Classify(rep Report) Diagnosis {
 		return internalError(exhausted, e)
 	}
 	cause, f, decisive := decide(rep, e)
+	if rep.Facts.App != nil && namesSuites(cause) {
+		f.Suites = rep.Facts.App.Suites
+	}
 	title, summary, steps := Describe(cause, f, rep.OS)
-	lines := describeAll(decisive)
+	lines := append(appLines(cause, f), describeAll(decisive)...)
 	lines = append(lines, referencesLine(e))
 	if rep.Facts.VPN != "" && cause != CauseVPNBlocked {
 		lines = append(lines, "the default route goes through the VPN interface "+rep.Facts.VPN)
@@ -217,6 +220,67 @@ func hostsFile(rep Report, e evidence) (Findings, []Probe, bool) {
 		}
 	}
 	return Findings{HostsEntries: entries, Names: names}, failed, true
+}
+
+// appBlocked: something keeps the Spotify app itself off the network — an application
+// firewall's rule, a sandbox without network — or the running app's own connections all stall
+// while spotwatch's probes to Spotify work. Such rules name a program, not an address, so the
+// network probes may all succeed: a rule found is decisive even then, like the hosts file.
+// Stalled connections count only when nothing of the app's connects and Spotify works for
+// spotwatch: otherwise the network explains them.
+func appBlocked(rep Report, e evidence) (Findings, []Probe, bool) {
+	app := rep.Facts.App
+	if app == nil {
+		return Findings{}, nil, false
+	}
+	working := append(firstOK(e.accessPoints()), firstOK(e.spotifyHTTPS())...)
+	if len(app.Rules) > 0 {
+		return Findings{AppRules: app.Rules, Suites: app.Suites, Product: app.Rules[0].Product}, working, true
+	}
+	c := app.Connections
+	if c == nil || !c.Running || c.Stalled == 0 || c.Established > 0 || !e.spotifyWorks() {
+		return Findings{}, nil, false
+	}
+	return Findings{Stalled: c.Remotes, Suites: app.Suites}, working, true
+}
+
+// namesSuites: the causes whose fix names the security suites installed — those a suite's
+// program rules could explain (a rule against the app it did not let spotwatch read, a firewall
+// that rejects or drops Spotify), and ok, whose "still an error?" steps point at them.
+func namesSuites(c Cause) bool {
+	switch c {
+	case CauseOK, CauseAppBlocked, CauseFirewallReject, CauseFirewallDrop, CauseUnknown:
+		return true
+	}
+	return false
+}
+
+// appLines are the evidence lines of a rule against the app: each rule, or the app's stalled
+// connections.
+func appLines(c Cause, f Findings) []string {
+	if c != CauseAppBlocked {
+		return nil
+	}
+	var out []string
+	for _, r := range f.AppRules {
+		s := r.Product
+		if r.Name != "" {
+			s += " rule '" + r.Name + "'"
+		}
+		if r.Where != "" {
+			s += " in " + r.Where
+		}
+		s += ": " + orDefault(r.Action, "block") + " " + orDefault(r.Target, "Spotify")
+		out = append(out, s)
+	}
+	if len(f.AppRules) == 0 {
+		s := "the Spotify app runs but its connections stall (SYN sent, no answer)"
+		if len(f.Stalled) > 0 {
+			s += ": " + strings.Join(f.Stalled, ", ")
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // proxyBlocked: the proxy Spotify uses refused it, or could not be reached.

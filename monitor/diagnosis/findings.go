@@ -18,4 +18,7 @@ type Findings struct {
 	Endpoints    []string     // the Spotify endpoints (host:port or URL) that failed
 	Status       int          // spotify_outage, proxy_blocked: the HTTP status seen
 	Parts        []string     // degraded: which parts are broken ("port 4070", "IPv6", "slow")
+	AppRules     []AppRule    // app_blocked: the rules that keep the Spotify app off the network
+	Stalled      []string     // app_blocked: the app's own connections that go unanswered (ip:port)
+	Suites       []string     // security suites installed that filter per program (ok, app_blocked, firewall causes, unknown)
 }

@@ -53,10 +53,16 @@ func entryFor(c Cause) entry {
 var okTexts = entry{
 	title:   always("Spotify is reachable"),
 	short:   always("reachable"),
-	summary: always("Spotify's servers accept connections and its HTTPS comes with a genuine certificate."),
-	steps: func(_ Findings, o osName) []string {
+	summary: always("Spotify's servers are reachable from this computer: they accept connections and their HTTPS comes with a genuine certificate."),
+	steps: func(f Findings, o osName) []string {
+		security := "check your security software's program rules (its firewall's application list) and allow Spotify there."
+		if len(f.Suites) > 0 {
+			security = "check the program rules of " + listed(f.Suites) + " (its firewall's application list) and allow Spotify there."
+		}
 		return []string{
-			"If Spotify still shows an error, the network is not the cause: sign out of Spotify (click your profile picture > Log out) and sign in again.",
+			"If the Spotify app still shows an error, the network is not the cause and spotwatch found no rule against the app: quit Spotify completely and start it again.",
+			"If it still fails, " + security,
+			"Then sign out of Spotify (click your profile picture > Log out) and sign in again.",
 			"If that does not help, reinstall Spotify cleanly: " + reinstallHow.on(o),
 		}
 	},
@@ -174,6 +180,142 @@ var hostsFileTexts = entry{
 	},
 }
 
+var appBlockedTexts = entry{
+	title: func(f Findings) string {
+		if len(f.AppRules) == 0 {
+			return "Something on this computer blocks the Spotify app"
+		}
+		return orDefault(f.AppRules[0].Product, "A rule") + " blocks the Spotify app"
+	},
+	short: func(f Findings) string {
+		switch {
+		case len(f.AppRules) > 0:
+			return "blocked by " + orDefault(f.AppRules[0].Product, "a rule against the app")
+		case f.Product != "": // a Diagnosis' Product alone, as the tray has it from an older daemon
+			return "blocked by " + f.Product
+		}
+		return "app blocked on this computer"
+	},
+	summary: func(f Findings) string {
+		if len(f.AppRules) == 0 {
+			s := "The Spotify app runs, but its connections"
+			if l := listed(f.Stalled); l != "" {
+				s += " (" + l + ")"
+			}
+			return s + " go unanswered while Spotify's servers are reachable from this computer: something blocks the app itself."
+		}
+		rules := make([]string, 0, len(f.AppRules))
+		for _, r := range f.AppRules {
+			rules = append(rules, appRuleWords(r))
+		}
+		return capitalize(listed(rules)) + ", while Spotify's servers are reachable from this computer."
+	},
+	steps: func(f Findings, o osName) []string {
+		var steps []string
+		for _, r := range f.AppRules {
+			steps = appendUnique(steps, appRuleFix(r, o))
+		}
+		if len(f.AppRules) == 0 {
+			steps = append(steps, firewallHow.on(o))
+		}
+		if s := suitesStep(f.Suites); s != "" {
+			steps = append(steps, s)
+		} else if len(f.AppRules) == 0 {
+			steps = append(steps, antivirusSteps("")...)
+		}
+		return append(steps, "Quit Spotify completely and start it again.")
+	},
+}
+
+// appRuleWords describe one rule against the app: "OpenSnitch rule 'deny-spotify' in
+// /etc/opensnitchd/rules/deny-spotify.json denies /usr/share/spotify/spotify".
+func appRuleWords(r AppRule) string {
+	in := ""
+	if r.Where != "" {
+		in = " in " + r.Where
+	}
+	switch r.Product {
+	case "Flatpak":
+		return "a Flatpak override" + in + " takes the network from " + orDefault(r.Target, "com.spotify.Client")
+	case "snap":
+		return "the spotify snap's network plug is disconnected"
+	case "firejail":
+		return "the firejail profile" + in + " starts Spotify without network"
+	}
+	s := orDefault(r.Product, "a rule")
+	if r.Name != "" {
+		s += " rule '" + r.Name + "'"
+	}
+	if r.Where != "" {
+		s += " in " + r.Where
+	}
+	target := orDefault(r.Target, "Spotify")
+	switch strings.ToLower(r.Action) {
+	case "no network":
+		return s + " takes the network from " + target
+	case "deny":
+		return s + " denies " + target
+	case "reject":
+		return s + " rejects " + target
+	}
+	return s + " blocks " + target
+}
+
+// appRuleFix is the step that removes one rule against the app, written for its product.
+func appRuleFix(r AppRule, o osName) string {
+	where := ""
+	if r.Where != "" {
+		where = " in " + r.Where
+	}
+	name := ""
+	if r.Name != "" {
+		name = " '" + r.Name + "'"
+	}
+	switch r.Product {
+	case "OpenSnitch":
+		return "OpenSnitch rule" + name + where + ": delete it or change its action to allow (OpenSnitch's window > Rules, " +
+			"or edit the file and restart the daemon with `sudo systemctl restart opensnitch`)."
+	case "Flatpak":
+		reset := "`flatpak override --user --reset com.spotify.Client`"
+		if strings.HasPrefix(r.Where, "/var/lib/") {
+			reset = "`sudo flatpak override --reset com.spotify.Client`"
+		}
+		return "Flatpak override" + where + " removes the network from Spotify: " + reset + " (or give it back with Flatseal: Network on)."
+	case "snap":
+		return "The spotify snap's network plug is disconnected: `sudo snap connect spotify:network`."
+	case "firejail":
+		return "firejail profile" + where + " starts Spotify without network: remove the `net none` line from it (or start Spotify without firejail)."
+	case "Windows Defender Firewall":
+		return "Windows Defender Firewall blocks " + orDefault(r.Target, "Spotify.exe") + " (rule" + orDefault(name, " for Spotify") + "): " +
+			"Settings > Privacy & security > Windows Security > Firewall & network protection > Allow an app through firewall, " +
+			"click Change settings and tick Spotify for Private and Public; then disable or delete the rule in " +
+			"Windows Defender Firewall with Advanced Security > Outbound Rules."
+	}
+	fix := "remove the rule or change it to allow Spotify."
+	if o == osDarwin && (r.Product == "LuLu" || r.Product == "Little Snitch") {
+		fix = "open " + r.Product + "'s rules, find Spotify and change its rule to Allow (or delete it)."
+	}
+	return orDefault(r.Product, "A rule") + name + where + " blocks " + orDefault(r.Target, "Spotify") + ": " + fix
+}
+
+// withSuites appends the step naming the security suites installed, if any, to steps.
+func withSuites(steps []string, suites []string) []string {
+	if s := suitesStep(suites); s != "" {
+		return append(steps, s)
+	}
+	return steps
+}
+
+// suitesStep asks to add Spotify as an exception in the security suites installed, by name; ""
+// when none is known.
+func suitesStep(suites []string) string {
+	if len(suites) == 0 {
+		return ""
+	}
+	return "Add Spotify as a trusted exception (allowed application) in " + listed(suites) +
+		": look in its firewall's program or application rules for Spotify and set it to allow, then start Spotify again."
+}
+
 var dnsFailureTexts = entry{
 	title: always("Your DNS server cannot find Spotify"),
 	short: always("DNS cannot find Spotify"),
@@ -235,7 +377,7 @@ var firewallRejectTexts = entry{
 		return "Connections to Spotify" + parenthesized(f.Endpoints) + " " + connectVerb(f.Failure, "are rejected") + " while other sites answer."
 	},
 	steps: func(f Findings, o osName) []string {
-		return append(antivirusSteps(f.Product),
+		return append(withSuites(antivirusSteps(f.Product), f.Suites),
 			firewallHow.on(o),
 			"The block may also be on the network itself, as on many work and school networks. "+stepHotspot,
 		)
@@ -254,7 +396,7 @@ var firewallDropTexts = entry{
 		return "Connections to Spotify" + parenthesized(f.Endpoints) + " " + connectVerb(f.Failure, "time out") + " while other sites answer."
 	},
 	steps: func(f Findings, o osName) []string {
-		return append(antivirusSteps(f.Product),
+		return append(withSuites(antivirusSteps(f.Product), f.Suites),
 			firewallHow.on(o),
 			stepHotspot,
 			stepAskIT,
@@ -383,17 +525,18 @@ var unknownTexts = entry{
 		}
 		return s + " while the internet works, and no known cause fits the evidence."
 	},
-	steps: func(_ Findings, o osName) []string {
-		return []string{
+	steps: func(f Findings, o osName) []string {
+		return append(withSuites([]string{
 			"If a VPN is on, disconnect it and start Spotify again.",
 			"Temporarily turn off your antivirus or security software and start Spotify; if it connects, add Spotify as a trusted exception and turn protection back on.",
+		}, f.Suites),
 			flushDNS.on(o),
 			stepRestartRouter,
 			stepHotspot,
 			stepAskIT,
 			stepStatus,
-			"If nothing else helped, reinstall Spotify cleanly: " + reinstallHow.on(o),
-		}
+			"If nothing else helped, reinstall Spotify cleanly: "+reinstallHow.on(o),
+		)
 	},
 }
 

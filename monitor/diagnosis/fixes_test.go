@@ -83,6 +83,21 @@ func realistic(cause Cause, goos string) Findings {
 				{File: hosts, Line: 213, Addr: "0.0.0.0", Name: "ap.spotify.com"},
 			},
 		}
+	case CauseAppBlocked:
+		switch goos {
+		case "windows":
+			return Findings{
+				AppRules: []AppRule{{Product: "Windows Defender Firewall", Where: `HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules`,
+					Name: "Block Spotify", Action: "block", Target: `C:\Users\Ana\AppData\Roaming\Spotify\Spotify.exe`}},
+				Suites: []string{"Norton 360"},
+			}
+		case "darwin":
+			return Findings{AppRules: []AppRule{{Product: "LuLu", Where: "/Library/Objective-See/LuLu/rules.plist", Action: "block", Target: "/Applications/Spotify.app"}}}
+		}
+		return Findings{AppRules: []AppRule{
+			{Product: "OpenSnitch", Where: "/etc/opensnitchd/rules/deny-spotify.json", Name: "deny-spotify", Action: "deny", Target: "/usr/share/spotify/spotify"},
+			{Product: "Flatpak", Where: "/home/ana/.local/share/flatpak/overrides/com.spotify.Client", Action: "no network", Target: "com.spotify.Client"},
+		}}
 	case CauseDNSFailure:
 		return Findings{
 			Names:       []string{"apresolve.spotify.com", "ap.spotify.com", "spclient.wg.spotify.com", "api.spotify.com", "login5.spotify.com"},

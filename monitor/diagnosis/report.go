@@ -30,6 +30,7 @@ const (
 	CauseInternetDown   Cause = "internet_down"
 	CauseDNSDown        Cause = "dns_down"
 	CauseHostsFile      Cause = "hosts_file"
+	CauseAppBlocked     Cause = "app_blocked"
 	CauseDNSFailure     Cause = "dns_failure"
 	CauseDNSFiltered    Cause = "dns_filtered"
 	CauseProxyBlocked   Cause = "proxy_blocked"
@@ -120,6 +121,7 @@ type Facts struct {
 	HostsFile     string       `json:"hosts_file"`
 	HostsEntries  []HostsEntry `json:"hosts_entries,omitempty"` // lines mapping Spotify names
 	Proxy         *Proxy       `json:"proxy,omitempty"`         // the proxy Spotify would use
+	App           *App         `json:"app,omitempty"`           // the Spotify app's own context (rules against it, its connections, its installation)
 	Errors        []string     `json:"errors,omitempty"`        // facts that could not be read
 }
 

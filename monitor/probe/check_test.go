@@ -39,8 +39,10 @@ func check(t testing.TB, w *testworld.World, env map[string]string) diagnosis.Re
 	checker, err := probe.New(w.Config(), probe.Options{
 		SystemRoots: w.SystemRoots(),
 		Getenv:      func(k string) string { return env[k] },
-		Facts:       probe.FactsSource{PrefsFiles: []string{}},
-		GOOS:        "linux",
+		// An empty root for the app's context: the machine's own OpenSnitch rules or Flatpak
+		// overrides must not decide a scenario.
+		Facts: probe.FactsSource{PrefsFiles: []string{}, AppRoot: t.TempDir()},
+		GOOS:  "linux",
 	})
 	if err != nil {
 		t.Fatalf("NewChecker: %v", err)

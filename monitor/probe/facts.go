@@ -29,10 +29,20 @@ type FactsSource struct {
 	// SystemProxy reads the OS's proxy settings (sysproxy.go); nil = this OS's reader (Windows
 	// Internet Options, macOS scutil --proxy, none on Linux).
 	SystemProxy func() (*diagnosis.Proxy, error)
+
+	// The Spotify app's context (app.go). AppRoot prefixes the files read for it (OpenSnitch's
+	// rules, the Flatpak's overrides, firejail's profiles): "" = /; with a root, snapd is not
+	// asked. The user's files are under Getenv("HOME").
+	AppRoot string
+	// WindowsRules reads the firewall rules against Spotify and the security suites installed;
+	// nil = this OS's reader (internal/winfw on Windows, none elsewhere).
+	WindowsRules func() ([]diagnosis.AppRule, []string, error)
+	// Connections reads the running app's TCP connections; nil = this OS's reader (none yet).
+	Connections func() *diagnosis.AppConnections
 }
 
 // gatherFacts reads interfaces, default routes, the VPN carrying one, the DNS servers, the hosts
-// file and the proxy settings.
+// file, the proxy settings and the Spotify app's context (rules against the app, its connections).
 // Failures to read a fact are recorded in Facts.Errors, never fatal. The facts name the proxy
 // with its password redacted: they are shown to every local user of a system daemon, logged and
 // kept in the history. The proxy URL the probes dial, credentials included, is returned apart
@@ -81,6 +91,11 @@ func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
 	if px != nil {
 		f.Proxy = &diagnosis.Proxy{URL: safetext.RedactProxyURL(px.URL), Source: px.Source}
 	}
+	app, errs := readApp(src, getenv)
+	for _, err := range errs {
+		f.Errors = append(f.Errors, strings.Split(err.Error(), "\n")...) // errors.Join's, one a line
+	}
+	f.App = app
 	return f, dial
 }
 

@@ -1,0 +1,7 @@
+# Firejail profile for spotify
+include spotify.local
+include globals.local
+
+noblacklist ${HOME}/.cache/spotify
+net   none
+nosound
