@@ -92,7 +92,7 @@ func installCandidates(goos string, getenv func(string) string) []installCandida
 			return c
 		}
 		out = append(out,
-			user(installCandidate{kind: "deb", path: "/usr/share/spotify/spotify", version: debVersion},
+			user(installCandidate{kind: "deb", path: "/usr/share/spotify/spotify"},
 				".config/spotify/prefs", ".cache/spotify"),
 			user(installCandidate{kind: "tarball", path: "/opt/spotify/spotify"}, ".config/spotify/prefs", ".cache/spotify"),
 			user(installCandidate{kind: "Flatpak", path: "/var/lib/flatpak/app/com.spotify.Client/current/active", isDir: true,
@@ -118,8 +118,13 @@ func readInstall(env installEnv) *diagnosis.AppInstall {
 			continue
 		}
 		in := &diagnosis.AppInstall{Installed: true, Kind: c.kind, Path: safetext.Clean(c.path)}
-		if c.kind == "deb" && !debInstalled(env) {
-			in.Kind = "tarball"
+		if c.kind == "deb" {
+			// One read of dpkg's database answers both: is it the package, and which version.
+			if stanza := debStanza(env); stanza != nil && strings.HasSuffix(stanza["Status"], " installed") {
+				in.Version = safetext.Clean(debVersion(stanza))
+			} else {
+				in.Kind = "tarball"
+			}
 		} else if c.version != nil {
 			in.Version = safetext.Clean(c.version(env))
 		}
@@ -162,19 +167,6 @@ func installProblems(env installEnv, c installCandidate) []string {
 		}
 	}
 	return out
-}
-
-// writable reports whether a file can be created in dir: it creates an empty one (O_EXCL) and
-// removes it.
-func writable(dir string) bool {
-	f, err := os.CreateTemp(dir, ".spotwatch-write-test-*")
-	if err != nil {
-		return false
-	}
-	name := f.Name()
-	f.Close()
-	os.Remove(name)
-	return true
 }
 
 // existingAncestor is path or the nearest folder above it that exists.
@@ -272,15 +264,9 @@ func debStanza(env installEnv) map[string]string {
 	return stanza
 }
 
-// debInstalled: dpkg knows spotify-client as installed.
-func debInstalled(env installEnv) bool {
-	s := debStanza(env)
-	return s != nil && strings.HasSuffix(s["Status"], " installed")
-}
-
-// debVersion is spotify-client's version in dpkg's status file, without its epoch.
-func debVersion(env installEnv) string {
-	v := debStanza(env)["Version"]
+// debVersion is the version in spotify-client's dpkg stanza, without its epoch.
+func debVersion(stanza map[string]string) string {
+	v := stanza["Version"]
 	if _, after, ok := strings.Cut(v, ":"); ok {
 		v = after
 	}

@@ -28,3 +28,9 @@ func ownsHome(home string) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	return ok && int(st.Uid) == os.Getuid()
 }
+
+// writable reports whether this user may create files in dir, without creating one: access(2)
+// with W_OK honours the permission bits and a read-only mount, and costs the check no write.
+func writable(dir string) bool {
+	return unix.Access(dir, unix.W_OK) == nil
+}

@@ -27,3 +27,16 @@ func ownsHome(home string) bool {
 	_, err := os.Stat(home)
 	return err == nil
 }
+
+// writable reports whether a file can be created in dir: Windows decides by ACLs, which no
+// mode bits show, so it creates an empty file (O_EXCL) and removes it.
+func writable(dir string) bool {
+	f, err := os.CreateTemp(dir, ".spotwatch-write-test-*")
+	if err != nil {
+		return false
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return true
+}
