@@ -25,7 +25,8 @@ type CauseInfo struct {
 // causeTable lists the causes in the order Classify tries their rules: the most specific,
 // best-evidenced cause wins. The hosts file comes first of all (local, certain evidence, even
 // over ok), then a rule against the Spotify app itself (a firewall rule, a sandbox without
-// network: the app fails while spotwatch's own probes work, so it too wins over ok); then whether Spotify works at all; then the Code 4 causes (with no internet nothing
+// network: the app fails while spotwatch's own probes work, so it too wins over ok), then a broken
+// installation of the app (only while Spotify works: a broken network names its own cause); then whether Spotify works at all; then the Code 4 causes (with no internet nothing
 // Spotify-specific can be judged); then the causes that explain a failure by where it starts:
 // the proxy before DNS, DNS before what the server behind the answer says, a block page before
 // interception (block pages come over interception certificates), the VPN as the path before
@@ -35,6 +36,7 @@ func causeTable() []CauseInfo {
 	return []CauseInfo{
 		{ID: CauseHostsFile, Code: CodeBlocked, Diagnosis: true, MonitorState: true, rule: hostsFile, texts: hostsFileTexts},
 		{ID: CauseAppBlocked, Code: CodeBlocked, Diagnosis: true, MonitorState: true, rule: appBlocked, texts: appBlockedTexts},
+		{ID: CauseAppInstallBroken, Code: CodeBlocked, Diagnosis: true, MonitorState: true, rule: appInstallBroken, texts: appInstallBrokenTexts},
 		{ID: CauseOK, Code: CodeOK, Diagnosis: true, MonitorState: true, rule: reachable, texts: okTexts},
 		{ID: CauseDegraded, Code: CodeOK, Diagnosis: true, MonitorState: true, rule: partlyDegraded, texts: degradedTexts},
 		{ID: CauseNoNetwork, Code: CodeNoInternet, Diagnosis: true, MonitorState: true, rule: noNetwork, texts: noNetworkTexts},

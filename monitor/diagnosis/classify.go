@@ -244,6 +244,17 @@ func appBlocked(rep Report, e evidence) (Findings, []Probe, bool) {
 	return Findings{Stalled: c.Remotes, Suites: app.Suites}, working, true
 }
 
+// appInstallBroken: Spotify is installed but its installation is broken (prefs that do not
+// parse, a cache folder it cannot write, a full disk) while spotwatch's probes show Spotify works:
+// the network is not what fails. When Spotify does not work the network's cause wins.
+func appInstallBroken(rep Report, e evidence) (Findings, []Probe, bool) {
+	app := rep.Facts.App
+	if app == nil || app.Install == nil || !app.Install.Installed || len(app.Install.Problems) == 0 || !e.spotifyWorks() {
+		return Findings{}, nil, false
+	}
+	return Findings{Install: app.Install}, append(firstOK(e.accessPoints()), firstOK(e.spotifyHTTPS())...), true
+}
+
 // namesSuites: the causes whose fix names the security suites installed — those a suite's
 // program rules could explain (a rule against the app it did not let spotwatch read, a firewall
 // that rejects or drops Spotify), and ok, whose "still an error?" steps point at them.
@@ -256,8 +267,15 @@ func namesSuites(c Cause) bool {
 }
 
 // appLines are the evidence lines of a rule against the app: each rule, or the app's stalled
-// connections.
+// connections; of a broken installation, each problem.
 func appLines(c Cause, f Findings) []string {
+	if c == CauseAppInstallBroken && f.Install != nil {
+		var out []string
+		for _, p := range f.Install.Problems {
+			out = append(out, installWords(*f.Install)+": "+p)
+		}
+		return out
+	}
 	if c != CauseAppBlocked {
 		return nil
 	}

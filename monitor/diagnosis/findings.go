@@ -20,5 +20,6 @@ type Findings struct {
 	Parts        []string     // degraded: which parts are broken ("port 4070", "IPv6", "slow")
 	AppRules     []AppRule    // app_blocked: the rules that keep the Spotify app off the network
 	Stalled      []string     // app_blocked: the app's own connections that go unanswered (ip:port)
+	Install      *AppInstall  // app_install_broken: the broken installation and its problems
 	Suites       []string     // security suites installed that filter per program (ok, app_blocked, firewall causes, unknown)
 }

@@ -10,6 +10,7 @@ package diagnosis
 import (
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -225,6 +226,76 @@ var appBlockedTexts = entry{
 		}
 		return append(steps, "Quit Spotify completely and start it again.")
 	},
+}
+
+var appInstallBrokenTexts = entry{
+	title: always("The Spotify installation is broken"),
+	short: always("broken Spotify installation"),
+	summary: func(f Findings) string {
+		s := "Spotify's servers are reachable from this computer, but the Spotify app installed here is broken"
+		if f.Install == nil {
+			return s + "."
+		}
+		s = "Spotify's servers are reachable from this computer, but the Spotify app installed here (" + installWords(*f.Install) + ") is broken"
+		if len(f.Install.Problems) > 0 {
+			s += ": " + strings.Join(f.Install.Problems, "; ")
+		}
+		return s + "."
+	},
+	steps: func(f Findings, o osName) []string {
+		var in AppInstall
+		if f.Install != nil {
+			in = *f.Install
+		}
+		var steps []string
+		full := func(p string) bool { return strings.Contains(p, "MB free") }
+		if slices.ContainsFunc(in.Problems, full) {
+			steps = append(steps, perOS{
+				linux:   "Free space on the disk holding Spotify's cache (at least a few hundred MB): empty the Trash, remove files you no longer need; `df -h` shows what is free.",
+				windows: "Free space on the drive holding Spotify's cache (at least a few hundred MB): Settings > System > Storage, or empty the Recycle Bin.",
+				darwin:  "Free space on the disk holding Spotify's cache (at least a few hundred MB): Apple menu > System Settings > General > Storage, or empty the Bin.",
+			}.on(o))
+		}
+		if len(in.Problems) > 0 && !slices.ContainsFunc(in.Problems, func(p string) bool { return !full(p) }) {
+			return append(steps, "Quit Spotify completely and start it again.") // only the disk: no reinstall
+		}
+		return append(steps, reinstallSteps(in.Kind, o)...)
+	},
+}
+
+// installWords name an installation: "Flatpak at /var/lib/flatpak/app/com.spotify.Client/current/active, version 1.2.53.440".
+func installWords(in AppInstall) string {
+	s := orDefault(in.Kind, "Spotify")
+	if in.Path != "" {
+		s += " at " + in.Path
+	}
+	if in.Version != "" {
+		s += ", version " + in.Version
+	}
+	return s
+}
+
+// reinstallSteps remove and reinstall Spotify the way it was installed.
+func reinstallSteps(kind string, o osName) []string {
+	quit := "Quit Spotify completely."
+	switch kind {
+	case "Flatpak":
+		return []string{quit, "Reinstall the Flatpak: `flatpak uninstall com.spotify.Client && flatpak install flathub com.spotify.Client`.",
+			"If it still fails, its broken files are in ~/.var/app/com.spotify.Client, which the uninstall keeps: remove them too with `flatpak uninstall --delete-data com.spotify.Client` before installing again (you log in again)."}
+	case "snap":
+		return []string{quit, "Reinstall the snap: `sudo snap remove spotify && sudo snap install spotify`."}
+	case "deb":
+		return []string{quit, "Reinstall the package: `sudo apt-get install --reinstall spotify-client`.", "If it still fails, move ~/.config/spotify and ~/.cache/spotify aside and start Spotify again (you log in again)."}
+	case "Microsoft Store":
+		return []string{quit, "Open Settings > Apps > Installed apps > Spotify > Advanced options and click Repair; if Spotify still fails, click Reset (you log in again).", "If that does not help, uninstall Spotify there and install it again from the Microsoft Store."}
+	case "desktop":
+		return []string{quit, "Uninstall Spotify from Settings > Apps > Installed apps.", "Delete the folder %APPDATA%\\Spotify (type it in File Explorer's address bar) and %LOCALAPPDATA%\\Spotify.", "Download Spotify again from spotify.com/download and install it."}
+	}
+	return []string{perOS{
+		linux:   quit + " Reinstall Spotify the way you installed it (for a tarball: download it again and replace the old folder), after moving ~/.config/spotify and ~/.cache/spotify aside.",
+		windows: quit + " Uninstall Spotify from Settings > Apps, delete the folder %APPDATA%\\Spotify, and install it again from spotify.com/download.",
+		darwin:  quit + " Move Spotify.app from Applications to the Bin, delete ~/Library/Caches/com.spotify.client and ~/Library/Application Support/Spotify, then download Spotify again from spotify.com/download and install it.",
+	}.on(o)}
 }
 
 // appRuleWords describe one rule against the app: "OpenSnitch rule 'deny-spotify' in

@@ -83,6 +83,17 @@ func realistic(cause Cause, goos string) Findings {
 				{File: hosts, Line: 213, Addr: "0.0.0.0", Name: "ap.spotify.com"},
 			},
 		}
+	case CauseAppInstallBroken:
+		switch goos {
+		case "windows":
+			return Findings{Install: &AppInstall{Installed: true, Kind: "Microsoft Store", Path: `C:\Users\Ana\AppData\Local\Packages\SpotifyAB.SpotifyMusic_zpdnekdrzrea0`,
+				Problems: []string{`the cache folder C:\Users\Ana\AppData\Local\Packages\SpotifyAB.SpotifyMusic_zpdnekdrzrea0\LocalCache\Spotify\Data is not writable`}}}
+		case "darwin":
+			return Findings{Install: &AppInstall{Installed: true, Kind: "app", Path: "/Applications/Spotify.app", Version: "1.2.53.440",
+				Problems: []string{"the cache folder /Users/ana/Library/Caches/com.spotify.client is not writable", "the disk holding /Users/ana/Library/Caches/com.spotify.client has only 42 MB free"}}}
+		}
+		return Findings{Install: &AppInstall{Installed: true, Kind: "Flatpak", Path: "/var/lib/flatpak/app/com.spotify.Client/current/active", Version: "1.2.53.440",
+			Problems: []string{"the prefs file /home/ana/.var/app/com.spotify.Client/config/spotify/prefs does not parse (line 1)"}}}
 	case CauseAppBlocked:
 		switch goos {
 		case "windows":

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -24,10 +25,11 @@ import (
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
-// readApp gathers the app's context: this OS's rule readers, the Windows firewall rules and the
-// app's connections (through FactsSource's hooks). It returns nil when nothing was found and the
-// app does not run, so a report without any of it keeps its JSON as before; errors reading a
-// product's files (not their absence) are returned for Facts.Errors.
+// readApp gathers the app's context: this OS's rule readers, the Windows firewall rules, the
+// app's connections (through FactsSource's hooks) and the installation (app_install.go). It
+// returns nil when nothing was found, the app does not run and is not installed, so a report
+// without any of it keeps its JSON as before; errors reading a product's files (not their
+// absence) are returned for Facts.Errors.
 func readApp(src FactsSource, getenv func(string) string) (*diagnosis.App, []error) {
 	var app diagnosis.App
 	rules, errs := osAppRules(src, getenv)
@@ -57,10 +59,22 @@ func readApp(src FactsSource, getenv func(string) string) (*diagnosis.App, []err
 			app.Connections = c
 		}
 	}
-	if len(app.Rules) == 0 && len(app.Suites) == 0 && app.Connections == nil {
+	app.Install = readInstall(installEnv{
+		root: src.AppRoot, goos: runtime.GOOS, getenv: getenv, asUser: ownsHome(hostPath(src.AppRoot, userHome(getenv))), free: diskFree,
+	})
+	if len(app.Rules) == 0 && len(app.Suites) == 0 && app.Connections == nil && app.Install == nil {
 		return nil, errs
 	}
 	return &app, errs
+}
+
+// userHome is the folder holding the user's Spotify files: %LOCALAPPDATA% on Windows, the home
+// folder elsewhere.
+func userHome(getenv func(string) string) string {
+	if runtime.GOOS == "windows" {
+		return getenv("LOCALAPPDATA")
+	}
+	return getenv("HOME")
 }
 
 // cleanRules passes every text of rules through safetext.Clean: they come from files and the

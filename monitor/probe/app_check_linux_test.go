@@ -105,3 +105,48 @@ func TestCheckAppBlocked(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckAppInstallBroken: a full check against the healthy loopback world, with the Spotify
+// Flatpak installed in the machine's root and its prefs file full of binary garbage. Every
+// network probe succeeds, and the verdict is Code 7 app_install_broken, naming the prefs file
+// and giving the Flatpak's reinstall steps.
+func TestCheckAppInstallBroken(t *testing.T) {
+	w := newWorld(t)
+	root := t.TempDir()
+	active := filepath.Join(root, "var", "lib", "flatpak", "app", "com.spotify.Client", "current", "active")
+	mustDo(t, os.MkdirAll(active, 0o755))
+	garbage, err := os.ReadFile(filepath.Join("testdata", "app", "install", "prefs-binary"))
+	mustDo(t, err)
+	prefs := filepath.Join(root, "home", "ana", ".var", "app", "com.spotify.Client", "config", "spotify")
+	mustDo(t, os.MkdirAll(prefs, 0o755))
+	mustDo(t, os.WriteFile(filepath.Join(prefs, "prefs"), garbage, 0o644))
+	checker, err := probe.New(w.Config(), probe.Options{
+		SystemRoots: w.SystemRoots(),
+		Getenv:      func(k string) string { return map[string]string{"HOME": "/home/ana"}[k] },
+		Facts:       probe.FactsSource{PrefsFiles: []string{}, AppRoot: root},
+		GOOS:        "linux",
+	})
+	if err != nil {
+		t.Fatalf("NewChecker: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep := checker.Check(ctx)
+	d := diagnosis.Classify(rep)
+	if d.Cause != diagnosis.CauseAppInstallBroken || d.Code != diagnosis.CodeBlocked {
+		t.Fatalf("got %d %s, want 7 app_install_broken\nsummary: %s\nevidence:\n  %s\nprobes:\n%s", d.Code, d.Cause, d.Summary, strings.Join(d.Evidence, "\n  "), probesText(rep))
+	}
+	problem := "the prefs file /home/ana/.var/app/com.spotify.Client/config/spotify/prefs does not parse"
+	if !strings.Contains(d.Summary, problem) || !strings.Contains(d.Summary, "Flatpak at /var/lib/flatpak/app/com.spotify.Client/current/active") {
+		t.Errorf("summary %q does not name the Flatpak and %s", d.Summary, problem)
+	}
+	if !strings.Contains(strings.Join(d.Evidence, "\n"), problem) {
+		t.Errorf("evidence does not name the problem:\n  %s", strings.Join(d.Evidence, "\n  "))
+	}
+	if !strings.Contains(strings.Join(d.Fix, "\n"), "`flatpak uninstall com.spotify.Client && flatpak install flathub com.spotify.Client`") {
+		t.Errorf("fix does not give the Flatpak's reinstall steps:\n%s", strings.Join(d.Fix, "\n"))
+	}
+	if in := rep.Facts.App.Install; in == nil || in.Kind != "Flatpak" {
+		t.Errorf("install = %+v", in)
+	}
+}

@@ -31,8 +31,9 @@ type FactsSource struct {
 	SystemProxy func() (*diagnosis.Proxy, error)
 
 	// The Spotify app's context (app.go). AppRoot prefixes the files read for it (OpenSnitch's
-	// rules, the Flatpak's overrides, firejail's profiles): "" = /; with a root, snapd is not
-	// asked. The user's files are under Getenv("HOME").
+	// rules, the Flatpak's overrides, firejail's profiles, the installation and its prefs and
+	// cache, app_install.go): "" = /; with a root, snapd is not asked. The user's files are
+	// under Getenv("HOME") (%APPDATA% and %LOCALAPPDATA% on Windows).
 	AppRoot string
 	// WindowsRules reads the firewall rules against Spotify and the security suites installed;
 	// nil = this OS's reader (internal/winfw on Windows, none elsewhere).
