@@ -11,17 +11,31 @@ set -euo pipefail
 packages=(
 	iproute2 iptables nftables dnsmasq-base ca-certificates procps util-linux
 	dbus xvfb dunst imagemagick xdotool haskell-gtk-sni-tray-utils fonts-dejavu-core
-	desktop-file-utils binutils rpm2cpio cpio passwd init-system-helpers
+	desktop-file-utils binutils rpm2cpio cpio passwd init-system-helpers opensnitch
 	"$@"
 )
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -gt 0 ] || exit 0
-
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+# opensnitch is for the lab test that runs opensnitchd in a network namespace: the host must never
+# run it as a service (it would queue all the host's traffic). It is installed under a
+# policy-rc.d that forbids starting services, and its service is masked afterwards.
+snitch_masked() {
+	[ "$(readlink /etc/systemd/system/opensnitch.service 2>/dev/null)" = /dev/null ]
+}
+mask_snitch() {
+	"${sudo_cmd[@]}" ln -sfn /dev/null /etc/systemd/system/opensnitch.service
+	"${sudo_cmd[@]}" rm -f /etc/systemd/system/multi-user.target.wants/opensnitch.service
+	"${sudo_cmd[@]}" update-rc.d opensnitch disable >/dev/null 2>&1 || true
+}
+if [ ${#missing[@]} -eq 0 ]; then
+	snitch_masked || mask_snitch
+	exit 0
+fi
 apt_get() {
 	"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive \
 		apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends "$@"
@@ -39,10 +53,22 @@ update() {
 	echo "$out"
 }
 log=$(mktemp -t spotwatch-install-deps.XXXXXX)
-trap 'rm -f "$log"' EXIT
+policy=/usr/sbin/policy-rc.d
+own_policy=false
+cleanup() {
+	rm -f "$log"
+	! $own_policy || "${sudo_cmd[@]}" rm -f "$policy"
+}
+trap cleanup EXIT
+if [ ! -e "$policy" ]; then # an existing one (Docker's forbids everything) is kept as it is
+	printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+	own_policy=true
+	"${sudo_cmd[@]}" chmod +x "$policy"
+fi
 echo "installing: ${missing[*]} (waiting up to 10 min for apt's lock)"
 if ! { update && apt_get install "${missing[@]}"; } >"$log" 2>&1; then
 	cat "$log" >&2
 	echo "install-deps: apt-get failed; its output is above" >&2
 	exit 1
 fi
+mask_snitch
