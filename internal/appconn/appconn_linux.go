@@ -31,6 +31,25 @@ func Snapshot(root string) diagnosis.AppConnections {
 	})
 }
 
+// SnapshotHere is Snapshot for the Spotify processes that share this process's network
+// namespace. Only their connections speak for the network spotwatch probes: a Flatpak or snap
+// app shares it, while an app in a container, or a test's stand-in in a namespace of its own,
+// has another network, and another machine's verdict.
+func SnapshotHere(root string) diagnosis.AppConnections {
+	if root == "" {
+		root = "/"
+	}
+	proc := filepath.Join(root, "proc")
+	self, selfErr := os.Readlink(filepath.Join(proc, "self", "ns", "net"))
+	return snapshot(root, func(pid int, comm, exe func() string) bool {
+		if !Matches(comm()) && !Matches(exe()) {
+			return false
+		}
+		ns, err := os.Readlink(filepath.Join(proc, strconv.Itoa(pid), "ns", "net"))
+		return selfErr == nil && err == nil && ns == self
+	})
+}
+
 // matcher decides whether process pid is Spotify's; comm and exe read them when called.
 type matcher func(pid int, comm, exe func() string) bool
 

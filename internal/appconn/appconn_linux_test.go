@@ -304,6 +304,12 @@ func TestSnapshotStandIn(t *testing.T) {
 		t.Errorf("Snapshot(\"\") = %+v, want the stand-in %d among the pids", all, pid)
 	}
 
+	// The stand-in runs in a network namespace of its own: what spotwatch, in this one, counts
+	// (SnapshotHere) leaves it out.
+	if here := SnapshotHere(""); slices.Contains(here.PIDs, pid) {
+		t.Errorf("SnapshotHere(\"\") = %+v counts the stand-in %d of another network namespace", here, pid)
+	}
+
 	// Another user sees that Spotify runs (comm is world-readable) but not its sockets.
 	for dir := filepath.Dir(exe); dir != os.TempDir() && dir != "/"; dir = filepath.Dir(dir) {
 		must(t, os.Chmod(dir, 0o755)) // t.TempDir's folders are 0700

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -165,6 +166,15 @@ func TestLabOpenSnitchBlocksTheApp(t *testing.T) {
 	want := diagnosis.AppRule{Product: "OpenSnitch", Where: "/etc/opensnitchd/rules/" + ruleFile, Name: openSnitchRuleName, Action: "deny", Target: standIn}
 	if len(rules) != 1 || rules[0] != want {
 		t.Errorf("facts.app.rules = %+v, want [%+v]", rules, want)
+	}
+	// spotwatch itself sees the stand-in's stalled connection in the client's TCP table: the
+	// stand-in shares spotwatch's network namespace.
+	var conns *diagnosis.AppConnections
+	if res.Facts.App != nil {
+		conns = res.Facts.App.Connections
+	}
+	if conns == nil || !conns.Running || conns.Stalled < 1 || !slices.Contains(conns.Remotes, spotify) {
+		t.Errorf("facts.app.connections = %+v, want the stand-in running with its connection to %s stalled", conns, spotify)
 	}
 	t.Logf("%d %s in %d ms: %s\nevidence:\n  %s", res.Code, res.Cause, res.DurationMS, res.Summary, strings.Join(res.Evidence, "\n  "))
 }

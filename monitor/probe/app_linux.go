@@ -7,17 +7,19 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spotwatch/spotwatch/internal/appconn"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // defaultWindowsRules is this OS's reader for FactsSource.WindowsRules: Linux has none.
 func defaultWindowsRules() ([]diagnosis.AppRule, []string, error) { return nil, nil, nil }
 
-// defaultConnections is this OS's reader for FactsSource.Connections. internal/appconn reads the
-// app's sockets from /proc, but it is not wired in on Linux yet: the checks of every test would
-// then see whatever "spotify" process runs on the machine, so it waits for the lab scenario
-// that runs a stand-in app next to the check.
-func defaultConnections() *diagnosis.AppConnections { return nil }
+// defaultConnections reads the running Spotify app's TCP connections from /proc
+// (internal/appconn), counting only the processes in spotwatch's own network namespace.
+func defaultConnections() *diagnosis.AppConnections {
+	c := appconn.SnapshotHere("")
+	return &c
+}
 
 // snapTimeout bounds `snap connections spotify`: snapd may be slow or hang.
 const snapTimeout = 3 * time.Second
