@@ -40,7 +40,9 @@ func SnapshotHere(root string) diagnosis.AppConnections {
 		root = "/"
 	}
 	proc := filepath.Join(root, "proc")
-	self, selfErr := os.Readlink(filepath.Join(proc, "self", "ns", "net"))
+	// The calling thread's namespace, not the process's (/proc/self names the main thread's,
+	// which a program may have moved, as netstate's readers also take care of).
+	self, selfErr := os.Readlink(filepath.Join(proc, "thread-self", "ns", "net"))
 	return snapshot(root, func(pid int, comm, exe func() string) bool {
 		if !Matches(comm()) && !Matches(exe()) {
 			return false

@@ -168,16 +168,16 @@ const dropPort = 4070
 func startStandIn(tb testing.TB) (int, string) {
 	tb.Helper()
 	if os.Geteuid() != 0 {
-		tb.Skip("needs root for a network namespace and iptables")
+		tb.Fatal("needs root for a network namespace and iptables: run as root, as make test and CI do")
 	}
 	for _, tool := range []string{"ip", "iptables"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			tb.Skipf("needs %s: %v", tool, err)
+			tb.Fatalf("needs %s (scripts/install-deps.sh installs it): %v", tool, err)
 		}
 	}
 	name := fmt.Sprintf("spotwatch-appconn-%d", os.Getpid())
 	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		tb.Skipf("ip netns add: %v: %s", err, out)
+		tb.Fatalf("ip netns add: %v: %s", err, out)
 	}
 	tb.Cleanup(func() {
 		if out, err := exec.Command("ip", "netns", "del", name).CombinedOutput(); err != nil {
