@@ -7,6 +7,8 @@
 # unattended upgrades), and its output goes to a temporary log that is shown only when it fails,
 # so that it stays out of the test log.
 set -euo pipefail
+# shellcheck source=apt.sh
+. "$(dirname "$0")/apt.sh"
 
 packages=(
 	iproute2 iptables nftables dnsmasq-base ca-certificates procps util-linux
@@ -14,12 +16,8 @@ packages=(
 	desktop-file-utils binutils rpm2cpio cpio passwd init-system-helpers opensnitch
 	"$@"
 )
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+mapfile -t missing < <(apt_missing "${packages[@]}")
+sudo_cmd=("${apt_sudo[@]}")
 
 # opensnitch is for the lab test that runs opensnitchd in a network namespace: the host must never
 # run it as a service (it would queue all the host's traffic). It is installed under a
@@ -36,22 +34,6 @@ if [ ${#missing[@]} -eq 0 ]; then
 	snitch_masked || mask_snitch
 	exit 0
 fi
-apt_get() {
-	"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive \
-		apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends "$@"
-}
-# DPkg::Lock::Timeout covers install's locks but not the package lists' lock of `apt-get
-# update` (apt 2.6 gives up on it after 10 s): update is retried while that lock is the reason.
-update() {
-	local deadline=$((SECONDS + 600)) out
-	until out=$(apt_get update 2>&1); do
-		echo "$out"
-		grep -q 'Could not get lock' <<<"$out" && [ $SECONDS -lt $deadline ] || return 1
-		echo "install-deps: apt's package lists are locked; retrying in 5 s"
-		sleep 5
-	done
-	echo "$out"
-}
 log=$(mktemp -t spotwatch-install-deps.XXXXXX)
 policy=/usr/sbin/policy-rc.d
 own_policy=false
@@ -66,7 +48,7 @@ if [ ! -e "$policy" ]; then # an existing one (Docker's forbids everything) is k
 	"${sudo_cmd[@]}" chmod +x "$policy"
 fi
 echo "installing: ${missing[*]} (waiting up to 10 min for apt's lock)"
-if ! { update && apt_get install "${missing[@]}"; } >"$log" 2>&1; then
+if ! { apt_update install-deps && apt_get install "${missing[@]}"; } >"$log" 2>&1; then
 	cat "$log" >&2
 	echo "install-deps: apt-get failed; its output is above" >&2
 	exit 1
