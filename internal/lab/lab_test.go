@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -777,6 +778,9 @@ func TestLabSweep(t *testing.T) {
 	if err := stray.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Only once it is inside: before its setns, ip could still enter the namespace after the
+	// sweep had looked for processes there, and keep it alive with nobody left to kill it.
+	waitInNamespace(t, ctx, nsName(Client, deadID), stray.Process.Pid)
 
 	l := NewForTest(t, Config{}) // sweeps
 	assertGone(t, deadID)
@@ -793,6 +797,24 @@ func TestLabSweep(t *testing.T) {
 	removed, err := Sweep(ctx)
 	if err != nil || slices.Contains(removed, liveID) || slices.Contains(removed, l.ID()) {
 		t.Errorf("second sweep removed %v (%v)", removed, err)
+	}
+}
+
+// waitInNamespace waits until process pid is inside the named network namespace.
+func waitInNamespace(t *testing.T, ctx context.Context, name string, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		out, err := run(ctx, "ip", "netns", "pids", name)
+		if err != nil {
+			t.Fatalf("listing the processes in %s: %v", name, err)
+		}
+		if slices.Contains(strings.Fields(out), strconv.Itoa(pid)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d did not enter %s within 10 s", pid, name)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

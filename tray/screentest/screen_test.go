@@ -256,8 +256,7 @@ func iconIn(img image.Image, want, other color.RGBA) (image.Rectangle, error) {
 func startDesktop(t *testing.T) (*session, <-chan dunstNote) {
 	t.Helper()
 	s := startSession(t)
-	desktoptest.Start(t, s.command("gtk-sni-tray-standalone", "--watcher", "--top", "--beginning", "--size", strconv.Itoa(panelH), "--color", panelColour))
-	desktoptest.WaitName(t, s.bus, "org.kde.StatusNotifierWatcher", wait)
+	startTrayHost(t, s)
 	dunst := s.command("dunst", "-print", "-config", dunstConfig(t))
 	dunstOut, err := dunst.StdoutPipe()
 	if err != nil {
@@ -267,6 +266,28 @@ func startDesktop(t *testing.T) (*session, <-chan dunstNote) {
 	notes := dunstNotes(desktoptest.Lines(t, "dunst", dunstOut))
 	desktoptest.WaitName(t, s.bus, "org.freedesktop.Notifications", wait)
 	return s, notes
+}
+
+// startTrayHost starts gtk-sni-tray-standalone as the tray host and StatusNotifierWatcher.
+// Debian's build sometimes takes the watcher's name and then dies in its own start-up ("Pattern
+// match failure" after a D-Bus UnknownObject error, before any icon of ours exists), so a host
+// that has not stayed up for hostSettles is started again, up to three times.
+func startTrayHost(t *testing.T, s *session) {
+	t.Helper()
+	const attempts, hostSettles = 3, 2 * time.Second
+	for try := 1; ; try++ {
+		ended := desktoptest.Start(t, s.command("gtk-sni-tray-standalone", "--watcher", "--top", "--beginning", "--size", strconv.Itoa(panelH), "--color", panelColour))
+		desktoptest.WaitName(t, s.bus, "org.kde.StatusNotifierWatcher", wait)
+		select {
+		case <-time.After(hostSettles):
+			return
+		case <-ended:
+			if try == attempts {
+				t.Fatalf("gtk-sni-tray-standalone ended in its start-up %d times in a row", attempts)
+			}
+			t.Logf("gtk-sni-tray-standalone ended in its start-up (try %d of %d); starting it again", try, attempts)
+		}
+	}
 }
 
 // startWorld starts the loopback Internet and writes a configuration for it that checks every

@@ -156,8 +156,9 @@ func WaitName(t testing.TB, addr, name string, timeout time.Duration) {
 }
 
 // Start starts a long-running child whose stderr (and stdout, unless the caller took it) goes
-// to the test log; it is killed when the test ends.
-func Start(t testing.TB, cmd *exec.Cmd) {
+// to the test log; it is killed when the test ends. The channel it returns is closed when the
+// child has ended.
+func Start(t testing.TB, cmd *exec.Cmd) <-chan struct{} {
 	t.Helper()
 	name := filepath.Base(cmd.Path)
 	if cmd.Stdout == nil {
@@ -182,4 +183,5 @@ func Start(t testing.TB, cmd *exec.Cmd) {
 			t.Errorf("%s did not end after kill", name)
 		}
 	})
+	return done
 }
