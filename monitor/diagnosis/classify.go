@@ -107,7 +107,8 @@ func unexplained(_ Report, e evidence) (Findings, []Probe, bool) {
 const slowMS = 3000
 
 // degradedParts lists what is broken while Spotify still works: access-point port 4070 (the app
-// falls back to 443 and 80), the IPv6 path, or a very slow answer.
+// falls back to 443 and 80), the IPv6 path, or a very slow answer (or a connection lost on the
+// way, see lostOnTheWay).
 func degradedParts(e evidence) (Findings, []Probe) {
 	var f Findings
 	var shown []Probe
@@ -134,7 +135,7 @@ func degradedParts(e evidence) (Findings, []Probe) {
 			fastest = p.MS
 		}
 	}
-	slowAnswers := e.where(e.spotifyHTTPS(), answeredSlowly)
+	slowAnswers := e.where(e.spotifyHTTPS(), func(p Probe) bool { return answeredSlowly(p) || e.lostOnTheWay(p) })
 	if fastest > slowMS || len(slowAnswers) > 0 {
 		f.Parts = append(f.Parts, "slow")
 		shown = append(shown, append(slowAnswers, firstOK(e.spotifyHTTPS())...)...)

@@ -56,12 +56,14 @@ func healthyRefs() []Probe {
 }
 
 const (
-	apiURL   = "https://api.spotify.com/v1/me"
-	apiAddr  = "35.186.224.24:443"
-	apHost   = "ap-gae2.spotify.com"
-	apIP     = "34.158.1.10"
-	linuxOS  = "linux"
-	hostsEtc = "/etc/hosts"
+	apiURL  = "https://api.spotify.com/v1/me"
+	apiAddr = "35.186.224.24:443"
+	// spclientURL is a second endpoint the app needs, served from the same address in these tests.
+	spclientURL = "https://spclient.wg.spotify.com/"
+	apHost      = "ap-gae2.spotify.com"
+	apIP        = "34.158.1.10"
+	linuxOS     = "linux"
+	hostsEtc    = "/etc/hosts"
 )
 
 func healthyFacts() Facts {
@@ -123,6 +125,10 @@ func TestClassifyCauses(t *testing.T) {
 		{"degraded 4070 blocked", report(healthyFacts(), withRefs(fail(ap(apHost+":4070", apIP+":4070"), "generic_timeout_error", "connect"), ap443, apiOK)...), CauseDegraded, "4070"},
 		{"degraded ipv6", report(healthyFacts(), withRefs(apOK, v6, apiOK)...), CauseDegraded, "IPv6"},
 		{"degraded: a genuine Spotify answer too slow for the deadline (satellite)", report(healthyFacts(), withRefs(apOK, fail(spotifyHTTPS(apiURL, apiAddr, 0), "generic_timeout_error", "http"))...), CauseDegraded, "slow"},
+		{"degraded: a handshake lost on a lossy link while another Spotify name on that address answered", report(healthyFacts(), withRefs(apOK, apiOK, fail(spotifyHTTPS(spclientURL, apiAddr, 0), "generic_timeout_error", "tls"))...), CauseDegraded, "slow"},
+		{"degraded: a connect lost on a lossy link to an address another probe reached", report(healthyFacts(), withRefs(apOK, apiOK, fail(spotifyHTTPS(spclientURL, apiAddr, 0), "generic_timeout_error", "connect"))...), CauseDegraded, "slow"},
+		{"a handshake timing out at another address than the answers is not loss", report(healthyFacts(), withRefs(apOK, apiOK, fail(spotifyHTTPS(spclientURL, "35.186.224.99:443", 0), "generic_timeout_error", "tls"))...), CauseUnknown, ""},
+		{"a handshake reset where another Spotify name answered is not loss", report(healthyFacts(), withRefs(apOK, apiOK, fail(spotifyHTTPS(spclientURL, apiAddr, 0), "connection_reset", "tls"))...), CauseFirewallReject, ""},
 		{"a silent TLS handshake is not slowness", report(healthyFacts(), withRefs(apOK, fail(spotifyHTTPS(apiURL, apiAddr, 0), "generic_timeout_error", "tls"))...), CauseUnknown, ""},
 		{"no network: no default route", report(noRoute, append(refsDown, fail(sysDNS("apresolve.spotify.com"), "dns_timeout", "dns"))...), CauseNoNetwork, ""},
 		{"captive portal", report(healthyFacts(), portal, fail(tcpRef("1.1.1.1:443"), "generic_timeout_error", "connect"), fail(spotifyHTTPS(apiURL, apiAddr, 0), "generic_timeout_error", "connect")), CauseCaptivePortal, "portal.example"},

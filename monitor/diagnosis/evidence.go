@@ -78,7 +78,7 @@ func (e evidence) httpsWorks() bool {
 		return false
 	}
 	for _, target := range targets(needed) {
-		if !okOrSlow(e.where(needed, func(p Probe) bool { return p.Target == target })) {
+		if !e.okOrSlow(e.where(needed, func(p Probe) bool { return p.Target == target })) {
 			return false
 		}
 	}
@@ -148,10 +148,29 @@ func anyOK(probes []Probe) bool {
 	return false
 }
 
-// okOrSlow is anyOK that also accepts an answer that was only slow (answeredSlowly).
-func okOrSlow(probes []Probe) bool {
+// lostOnTheWay: a Spotify HTTPS probe (not through a proxy) timed out while connecting or in its
+// TLS handshake, to the very ip:port where another Spotify HTTPS probe of the same check got
+// Spotify's answer. Before the ClientHello nothing on the path can tell the two connections apart,
+// and a filter that reads the server name matches every Spotify name, not one: this is packet loss
+// on a slow link (a satellite, a congested cell), which the app's own retries get through.
+func (e evidence) lostOnTheWay(p Probe) bool {
+	if p.OK || p.Failure != failure.GenericTimeout || p.Detail.Via != "" || p.Detail.Addr == "" ||
+		(p.Detail.Step != failure.StepConnect && p.Detail.Step != failure.StepTLS) {
+		return false
+	}
+	for _, q := range e.spotifyHTTPS() {
+		if q.OK && q.Detail.Via == "" && q.Detail.Addr == p.Detail.Addr {
+			return true
+		}
+	}
+	return false
+}
+
+// okOrSlow is anyOK that also accepts an answer that was only slow (answeredSlowly) or a
+// connection lost on a slow link (lostOnTheWay).
+func (e evidence) okOrSlow(probes []Probe) bool {
 	for _, p := range probes {
-		if p.OK || answeredSlowly(p) {
+		if p.OK || answeredSlowly(p) || e.lostOnTheWay(p) {
 			return true
 		}
 	}
