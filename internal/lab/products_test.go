@@ -88,7 +88,8 @@ type productRow struct {
 // first proves the product really produces the fault, then runs `spotwatch check --json` in the
 // client three times in a row: each run must give the verdict, name the product where its
 // answers show it, and keep within the budget. It logs the table scenario → product/version →
-// verdict → ms that the README's lab table shows.
+// verdict → ms that the README's lab table shows. With -record, each scenario's first report
+// becomes a golden input of the classifier (monitor/diagnosis/testdata/reports).
 func TestLabProducts(t *testing.T) {
 	start := time.Now()
 	bin := buildSpotwatch(t)
@@ -117,7 +118,7 @@ func TestLabProducts(t *testing.T) {
 			r.product = sc.product + " " + version
 			r.verdict = "wrong verdict"
 			for run := 1; run <= productRuns; run++ {
-				res, _ := runCheck(t, ctx, w.Lab, bin, w.ConfigFile)
+				res, raw := runCheck(t, ctx, w.Lab, bin, w.ConfigFile)
 				r.ms = append(r.ms, res.DurationMS)
 				fix := strings.Join(res.Fix, "\n")
 				switch {
@@ -130,6 +131,9 @@ func TestLabProducts(t *testing.T) {
 					t.Errorf("run %d: the verdict took %d ms, budget %d ms", run, res.DurationMS, sc.budget)
 				}
 				t.Logf("run %d: %d %s in %d ms: %s\n  fix: %s", run, res.Code, res.Cause, res.DurationMS, res.Title, strings.Join(res.Fix, "\n  fix: "))
+				if *record && run == 1 && !t.Failed() {
+					saveReport(t, res.Cause, "product "+sc.name, raw)
+				}
 			}
 			r.verdict = fmt.Sprintf("%d %s", sc.code, sc.cause)
 			if err := met(); err != nil {
