@@ -84,7 +84,7 @@ func probeVersionBind(ctx context.Context, server string, timeout time.Duration)
 			if txt, ok := rr.(*dns.TXT); ok {
 				v := strings.Join(txt.Txt, " ")
 				if len(v) > versionBindCap {
-					v = v[:versionBindCap]
+					v = strings.ToValidUTF8(v[:versionBindCap], "") // never half a character
 				}
 				p.Detail.Software = v // cleaned with the rest of the probe (cleanProbe)
 				return nil
