@@ -314,6 +314,9 @@ func proxyBlocked(rep Report, e evidence) (Findings, []Probe, bool) {
 	}
 	f := Findings{Proxy: rep.Facts.Proxy, Failure: refused[0].Failure, Endpoints: targets(refused)}
 	for _, p := range refused {
+		f.Product = cmpOr(f.Product, p.Detail.BlockPage) // the proxy named by its refusal (Squid's X-Squid-Error)
+	}
+	for _, p := range refused {
 		if p.Failure == failure.ProxyRefused {
 			f.Status = p.Detail.Status
 			break
@@ -338,11 +341,26 @@ func dnsFiltered(_ Report, e evidence) (Findings, []Probe, bool) {
 		return Findings{}, nil, false
 	}
 	f.Names = targets(filtered)
+	resolver, named := resolverProduct(e)
+	f.Product = cmpOr(f.Product, resolver)
 	f.SystemAddrs = filtered[0].Detail.Addrs
 	f.Resolver = filtered[0].Detail.Resolver
 	controls := publicAnswers(e, f.Names)
 	f.PublicAddrs = addrsOf(controls)
-	return f, append(filtered, controls...), true
+	return f, append(append(filtered, controls...), named...), true
+}
+
+// resolverProduct names the DNS server product that answered version.bind, with that probe as
+// evidence, or "" and none.
+func resolverProduct(e evidence) (string, []Probe) {
+	for _, p := range e.control {
+		if p.Kind == KindDNS && p.Detail.Software != "" {
+			if name := matchResolver(p.Detail.Software); name != "" {
+				return name, []Probe{p}
+			}
+		}
+	}
+	return "", nil
 }
 
 // publicDisagrees reports whether a public resolver gave public addresses for name.
@@ -367,13 +385,14 @@ func dnsFailure(_ Report, e evidence) (Findings, []Probe, bool) {
 	if len(controls) == 0 && !otherNamesResolve {
 		return Findings{}, nil, false
 	}
-	f := Findings{Names: names, Failure: bestDNSFailure(failed), Resolver: failed[0].Detail.Resolver, PublicAddrs: addrsOf(controls)}
+	resolver, named := resolverProduct(e)
+	f := Findings{Names: names, Failure: bestDNSFailure(failed), Resolver: failed[0].Detail.Resolver, PublicAddrs: addrsOf(controls), Product: resolver}
 	for _, p := range failed {
 		if p.Detail.Resolver != "system" {
 			f.Resolver = p.Detail.Resolver
 		}
 	}
-	return f, append(failed, controls...), true
+	return f, append(append(failed, controls...), named...), true
 }
 
 // blockPage: an answer for Spotify is a web filter's block page, over HTTPS or as plain HTTP

@@ -247,6 +247,9 @@ func describeProbe(p Probe) string {
 	if p.Detail.BlockPage != "" {
 		extra = append(extra, p.Detail.BlockPage+" block page")
 	}
+	if p.Detail.Software != "" {
+		extra = append(extra, fmt.Sprintf("says it is %q", p.Detail.Software))
+	}
 	if len(extra) > 0 {
 		fmt.Fprintf(&b, " [%s]", strings.Join(extra, "; "))
 	}

@@ -388,12 +388,30 @@ func suitesStep(suites []string) string {
 }
 
 var dnsFailureTexts = entry{
-	title: always("Your DNS server cannot find Spotify"),
-	short: always("DNS cannot find Spotify"),
+	title: func(f Findings) string {
+		if f.Product != "" {
+			return "Your DNS server (" + f.Product + ") will not resolve Spotify"
+		}
+		return "Your DNS server cannot find Spotify"
+	},
+	short: func(f Findings) string {
+		if f.Product != "" {
+			return "blocked by " + f.Product
+		}
+		return "DNS cannot find Spotify"
+	},
 	summary: func(f Findings) string {
 		return capitalize(resolverName(f.Resolver)) + " " + dnsFailureVerb(f.Failure, spotifyNames(f)) + "; " + publicAnswer(f.PublicAddrs) + "."
 	},
-	steps: func(_ Findings, o osName) []string {
+	steps: func(f Findings, o osName) []string {
+		if f.Product != "" { // a filtering rule in a resolver someone runs, not a broken one
+			return []string{
+				allowInFilter(f.Product),
+				"On a work or school network, ask IT why their DNS server (" + f.Product + ") does not resolve " + spotifyDomains + ".",
+				"Or, if the network allows it, use another DNS server such as 1.1.1.1 and 8.8.8.8: " + dnsServerHow.on(o),
+				flushDNS.on(o),
+			}
+		}
 		return []string{
 			flushDNS.on(o),
 			stepRestartRouter,
@@ -421,13 +439,22 @@ var dnsFilteredTexts = entry{
 }
 
 var proxyBlockedTexts = entry{
-	title:   always("Your proxy blocks Spotify"),
-	short:   always("blocked by your proxy"),
+	title: func(f Findings) string {
+		if f.Product != "" {
+			return "Your network's " + f.Product + " proxy refuses Spotify"
+		}
+		return "Your proxy blocks Spotify"
+	},
+	short:   func(f Findings) string { return "blocked by " + orDefault(f.Product, "your") + " proxy" },
 	summary: proxySummary,
 	steps: func(f Findings, o osName) []string {
+		ask := "If your network needs this proxy (work or school), ask IT to let Spotify through it: " + spotifyWildcards + "."
+		if f.Product != "" {
+			ask = "Your network's " + f.Product + " proxy refuses Spotify: ask whoever runs it to allow .spotify.com, .scdn.co and .spotifycdn.com."
+		}
 		steps := proxyRemove(f.Proxy, o)
 		return append(steps,
-			"If your network needs this proxy (work or school), ask IT to let Spotify through it: "+spotifyWildcards+".",
+			ask,
 			"Quit Spotify completely and start it again.",
 		)
 	},

@@ -24,3 +24,8 @@ func BlockPageFilters() []string {
 	}
 	return out
 }
+
+// MatchRelay names the proxy whose Via or X-Cache header an answer carries (Squid's "(squid/5.7)"),
+// or "" when none is known. Probes record it in Detail.Interceptor for an answer that came over a
+// certificate no public root issued; the table is in products.go.
+func MatchRelay(header http.Header) string { return matchRelay(header) }

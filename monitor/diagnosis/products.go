@@ -2,10 +2,13 @@ package diagnosis
 
 // The product table: every product spotwatch can name (docs/design.md, "Products"), one row each, with how it
 // is recognised and how its fix is worded. The probes recognise products through
-// matchInterceptor (certificate chains), matchBlockPage (HTTP answers) and matchFilterAddr (DNS
-// answers); the fix catalogue words its steps through productNamed. Add a product by adding a row.
+// matchInterceptor (certificate chains), matchBlockPage (HTTP answers), matchRelay (the headers a
+// proxy adds to answers it relays), and the classifier through matchFilterAddr (DNS answers) and
+// matchResolver (a resolver's version.bind); the fix catalogue words its steps through
+// productNamed. Add a product by adding a row.
 
 import (
+	"net/http"
 	"net/netip"
 	"strings"
 )
@@ -59,6 +62,11 @@ type product struct {
 	issuers []string           // fragments of its CA's CN or O, matched case-insensitively across the chain
 	pages   []blockFingerprint // fingerprints of its block page
 	answers []netip.Prefix     // addresses its DNS answers send a blocked name to
+	// versions are fragments of its answer to the CHAOS TXT query version.bind (lower case).
+	versions []string
+	// relays are fragments of the Via or X-Cache header it adds to answers it relays (lower case):
+	// how a proxy that inspects HTTPS shows itself when its CA's name does not.
+	relays []string
 
 	// setting completes "Turn off HTTPS scanning in <name> for Spotify, or add an exception: " for
 	// security software, and "Allow Spotify in <name>: " for a DNS filter. It may be empty: the
@@ -70,6 +78,10 @@ type product struct {
 const (
 	piholeSetting = "open Domains in its web interface and add " + spotifyDomains + " to the allowlist with Add domain as wildcard ticked"
 )
+
+// squidPages are Squid's own answers: the X-Squid-Error header of its error pages (ERR_ACCESS_DENIED
+// for a denying ACL), its Server header, and the "(squid/5.7)" signature of its error page.
+var squidPages = []blockFingerprint{{header: "X-Squid-Error", value: "err_"}, {header: "Server", value: "squid"}, {body: "(squid/"}}
 
 // products returns the product table. Matching tries the rows in this order, and within a row its
 // fingerprints in order: the first that matches names the product.
@@ -126,8 +138,9 @@ func products() []product {
 		{name: "Netsweeper", kind: kindBlockPage,
 			pages: []blockFingerprint{{body: "netsweeper"}, {location: "webadmin/deny"}}},
 		{name: "Pi-hole", kind: kindDNSFilter,
-			pages:   []blockFingerprint{{body: "pi-hole"}, {body: "pi.hole"}},
-			setting: piholeSetting},
+			pages:    []blockFingerprint{{body: "pi-hole"}, {body: "pi.hole"}},
+			versions: []string{"pi-hole"},
+			setting:  piholeSetting},
 		{name: "NextDNS", kind: kindDNSFilter,
 			pages:   []blockFingerprint{{header: "Blocked-By", value: "nextdns"}},
 			setting: "open the Allowlist tab at https://my.nextdns.io and add " + spotifyDomains},
@@ -146,7 +159,52 @@ func products() []product {
 			pages:   []blockFingerprint{{body: "sophos web appliance"}}},
 		{name: "Netskope", kind: kindInterceptor,
 			issuers: []string{"caadmin.netskope.com", "Netskope"}},
+		// Squid is named by its own answers: its error page when an ACL denies Spotify, and the
+		// Via header ("1.1 host (squid/5.7)") on what it relays after ssl-bump, whose CA is
+		// whatever name its owner gave it.
+		{name: "Squid", kind: kindProxy,
+			pages:  squidPages,
+			relays: []string{"(squid/", "(squid)"}},
+		{name: "mitmproxy", kind: kindInterceptor,
+			issuers: []string{"mitmproxy"}},
+		// The resolvers are named by version.bind, which each answers unless told not to; after
+		// Pi-hole, whose FTL is a dnsmasq that says so ("dnsmasq-pi-hole-…").
+		{name: "dnsmasq", kind: kindDNSFilter,
+			versions: []string{"dnsmasq-"},
+			setting:  "remove the address=/spotify.com/ line (and any for scdn.co or spotifycdn.com) from its configuration, /etc/dnsmasq.conf or a file in /etc/dnsmasq.d, and restart dnsmasq; on a Pi-hole, add " + spotifyDomains + " to its allowlist instead"},
+		{name: "Unbound", kind: kindDNSFilter,
+			versions: []string{"unbound"},
+			setting:  "remove the local-zone and local-data lines for spotify.com, scdn.co and spotifycdn.com from unbound.conf and the files it includes, then run unbound-control reload"},
 	}
+}
+
+// matchResolver returns the DNS server product whose version.bind answer this is, or "".
+func matchResolver(version string) string {
+	lower := strings.ToLower(version)
+	for _, p := range products() {
+		for _, fragment := range p.versions {
+			if strings.Contains(lower, fragment) {
+				return p.name
+			}
+		}
+	}
+	return ""
+}
+
+// matchRelay returns the proxy whose Via or X-Cache header an answer carries, or "".
+func matchRelay(header http.Header) string {
+	lower := strings.ToLower(strings.Join(append(header.Values("Via"), header.Values("X-Cache")...), "\n"))
+	if lower == "" {
+		return ""
+	}
+	for _, p := range products() {
+		for _, fragment := range p.relays {
+			if strings.Contains(lower, fragment) {
+				return p.name
+			}
+		}
+	}
+	return ""
 }
 
 // productNamed returns the row of the product named name (as a recogniser named it), or a zero

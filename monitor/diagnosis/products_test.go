@@ -27,8 +27,8 @@ func TestProductTable(t *testing.T) {
 			if !slices.Contains(productKinds, p.kind) || p.kind.changer() == changerUnknown {
 				t.Errorf("kind %q is not a known kind", p.kind)
 			}
-			if len(p.issuers)+len(p.pages)+len(p.answers) == 0 {
-				t.Errorf("no recogniser: no issuer fragment, block-page fingerprint or DNS answer")
+			if len(p.issuers)+len(p.pages)+len(p.answers)+len(p.versions)+len(p.relays) == 0 {
+				t.Errorf("no recogniser: no issuer fragment, block-page fingerprint, DNS answer, version.bind or relay header")
 			}
 			for _, fragment := range p.issuers {
 				chain := []*x509.Certificate{{Issuer: pkix.Name{CommonName: "Example " + fragment + " Root"}}}
@@ -56,6 +56,18 @@ func TestProductTable(t *testing.T) {
 			for _, prefix := range p.answers {
 				if got := matchFilterAddr([]string{prefix.Addr().String()}); got != p.name {
 					t.Errorf("DNS answer %s is recognised as %q", prefix.Addr(), got)
+				}
+			}
+			for _, fragment := range p.versions {
+				if got := matchResolver("Example " + strings.ToUpper(fragment) + "1.0"); got != p.name {
+					t.Errorf("version.bind fragment %q is recognised as %q", fragment, got)
+				}
+			}
+			for _, fragment := range p.relays {
+				for _, h := range []string{"Via", "X-Cache"} {
+					if got := matchRelay(http.Header{h: {"1.1 proxy.example " + fragment}}); got != p.name {
+						t.Errorf("%s fragment %q is recognised as %q", h, fragment, got)
+					}
 				}
 			}
 			checkProductFix(t, p)
@@ -109,5 +121,43 @@ func TestUnknownProductGetsGenericFix(t *testing.T) {
 	}
 	if got := blockPageAsk("Example Filter"); !strings.HasPrefix(got, "Ask whoever runs Example Filter (IT at work or school") {
 		t.Errorf("unknown filter: %q", got)
+	}
+}
+
+// TestProductRecognisers: the answers of the products in the lab (internal/lab/products_test.go)
+// name them, and answers of other software name nothing.
+func TestProductRecognisers(t *testing.T) {
+	for _, c := range []struct{ version, want string }{
+		{"dnsmasq-2.90", "dnsmasq"},
+		{"dnsmasq-pi-hole-v2.90", "Pi-hole"},
+		{"unbound 1.17.1", "Unbound"},
+		{"9.18.49-1~deb12u3-Debian", ""}, // BIND gives a bare number: nothing to name it by
+		{"PowerDNS Recursor 4.8.8", ""},
+		{"", ""},
+	} {
+		if got := matchResolver(c.version); got != c.want {
+			t.Errorf("matchResolver(%q) = %q, want %q", c.version, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		header http.Header
+		want   string
+	}{
+		{http.Header{"Via": {"1.1 proxy.lab.example (squid/5.7)"}}, "Squid"},
+		{http.Header{"X-Cache": {"MISS from proxy.lab.example"}, "Via": {"1.1 proxy (squid)"}}, "Squid"},
+		{http.Header{"Via": {"1.1 varnish (Varnish/7.1)"}}, ""},
+		{http.Header{}, ""},
+	} {
+		if got := matchRelay(c.header); got != c.want {
+			t.Errorf("matchRelay(%v) = %q, want %q", c.header, got, c.want)
+		}
+	}
+	// Squid's refusal of a CONNECT: the head is all a client reads.
+	refusal := http.Header{"Server": {"squid/5.7"}, "X-Squid-Error": {"ERR_ACCESS_DENIED 0"}}
+	if got := matchBlockPage(refusal, nil); got != "Squid" {
+		t.Errorf("Squid's refusal is recognised as %q", got)
+	}
+	if got := matchBlockPage(http.Header{"Server": {"nginx"}}, []byte("<html>Forbidden</html>")); got != "" {
+		t.Errorf("nginx's 403 is recognised as %q", got)
 	}
 }

@@ -110,6 +110,7 @@ type Detail struct {
 	AccessPoints []string `json:"access_points,omitempty"` // apresolve's access points
 	Service      string   `json:"service,omitempty"`       // "apresolve" for the access-point resolver
 	Step         string   `json:"step,omitempty"`          // where a failure happened: dns, connect, proxy, tls, http
+	Software     string   `json:"software,omitempty"`      // a DNS server's own answer to version.bind (CHAOS TXT)
 }
 
 // Facts are what spotwatch learns from the machine itself, without traffic.

@@ -166,6 +166,11 @@ func (c *Checker) Check(ctx context.Context) diagnosis.Report {
 		})
 	}
 	startDoH := func() {
+		if c.dnsServer != "" { // the resolver that answered wrongly may name itself
+			r.start(diagnosis.RoleControl, func(ctx context.Context) []diagnosis.Probe {
+				return []diagnosis.Probe{probeVersionBind(ctx, c.dnsServer, dnsAttempt)}
+			})
+		}
 		for _, server := range c.cfg.Internet.DoH {
 			r.start(diagnosis.RoleControl, func(ctx context.Context) []diagnosis.Probe { return probeDoH(ctx, path, c.trust, server, c.names) })
 		}

@@ -284,7 +284,11 @@ func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.
 	}
 	if resp.StatusCode != http.StatusOK {
 		conn.Close()
-		return nil, atStep(failure.StepProxy, &failure.ProxyRefusedError{Status: resp.StatusCode, Proxy: px.Redacted()})
+		refused := error(&failure.ProxyRefusedError{Status: resp.StatusCode, Proxy: px.Redacted()})
+		if product := diagnosis.MatchBlockPage(resp.Header, nil); product != "" {
+			refused = namedRefusal{product: product, err: refused}
+		}
+		return nil, atStep(failure.StepProxy, refused)
 	}
 	if br.Buffered() > 0 {
 		conn.Close()
@@ -363,3 +367,12 @@ func (p *netPath) dialSOCKS4(ctx context.Context, px *url.URL, target string) (n
 	}
 	return conn, nil
 }
+
+// namedRefusal is a proxy's refusal whose headers name the proxy product (Squid's X-Squid-Error).
+type namedRefusal struct {
+	product string
+	err     error
+}
+
+func (e namedRefusal) Error() string { return e.product + ": " + e.err.Error() }
+func (e namedRefusal) Unwrap() error { return e.err }

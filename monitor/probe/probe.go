@@ -30,6 +30,10 @@ func timed(p *diagnosis.Probe, step func() error) {
 		if errors.As(err, &refused) {
 			p.Detail.Status = refused.Status
 		}
+		var named namedRefusal
+		if errors.As(err, &named) {
+			p.Detail.BlockPage = named.product
+		}
 	}
 }
 

@@ -59,6 +59,42 @@ func probeDirectDNS(ctx context.Context, server, name string, timeout time.Durat
 	return p
 }
 
+// versionBindCap bounds the version.bind answer kept in a report: a name and a version fit.
+const versionBindCap = 100
+
+// probeVersionBind asks server (ip:port) for version.bind (CHAOS TXT), which dnsmasq, Pi-hole,
+// Unbound and BIND answer with their name and version unless told not to. It runs only once a
+// Spotify DNS answer looks filtered, as a control: a resolver that names itself lets the fix
+// speak to it. One attempt within timeout; an answer without TXT is a failed probe, not an error
+// of the check.
+func probeVersionBind(ctx context.Context, server string, timeout time.Duration) diagnosis.Probe {
+	p := diagnosis.Probe{Name: "dns version.bind (" + server + ")", Kind: diagnosis.KindDNS, Role: diagnosis.RoleControl, Target: "version.bind", Detail: diagnosis.Detail{Resolver: server}}
+	timed(&p, func() error {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		msg := new(dns.Msg)
+		msg.SetQuestion("version.bind.", dns.TypeTXT)
+		msg.Question[0].Qclass = dns.ClassCHAOS
+		resp, _, err := (&dns.Client{Net: "udp"}).ExchangeContext(ctx, msg, server)
+		if err != nil {
+			return fmt.Errorf("asking %s for version.bind: %w", server, asDNSTimeout(err))
+		}
+		p.Detail.RCode = dns.RcodeToString[resp.Rcode]
+		for _, rr := range resp.Answer {
+			if txt, ok := rr.(*dns.TXT); ok {
+				v := strings.Join(txt.Txt, " ")
+				if len(v) > versionBindCap {
+					v = strings.ToValidUTF8(v[:versionBindCap], "") // never half a character
+				}
+				p.Detail.Software = v // cleaned with the rest of the probe (cleanProbe)
+				return nil
+			}
+		}
+		return rcodeError{name: "version.bind", rcode: p.Detail.RCode + ", no TXT", failure: failure.DNSNoData}
+	})
+	return p
+}
+
 // exchange sends msg to server over UDP, again after each dnsAttempt without an answer, and
 // over TCP when the answer is truncated.
 func exchange(ctx context.Context, msg *dns.Msg, server string) (*dns.Msg, error) {

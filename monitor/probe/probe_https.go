@@ -77,6 +77,10 @@ func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *ur
 		if resp != nil {
 			p.Detail.Status, p.Detail.Location = resp.StatusCode, resp.Header.Get("Location")
 			p.Detail.BlockPage = diagnosis.MatchBlockPage(resp.Header, body)
+			if certErr != nil && p.Detail.Interceptor == "" {
+				// An inspecting proxy whose CA's name says nothing (Squid's ssl-bump) may sign its relaying.
+				p.Detail.Interceptor = diagnosis.MatchRelay(resp.Header)
+			}
 		}
 		switch {
 		case p.Detail.BlockPage != "":

@@ -36,6 +36,7 @@ func cleanProbe(p diagnosis.Probe) diagnosis.Probe {
 	d.AccessPoints = cleanAll(d.AccessPoints)
 	d.Service = safetext.Clean(d.Service)
 	d.Step = safetext.Clean(d.Step)
+	d.Software = safetext.Clean(d.Software)
 	return p
 }
 
