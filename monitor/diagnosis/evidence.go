@@ -225,8 +225,13 @@ func describeProbe(p Probe) string {
 	} else if p.Detail.Issuer != "" && p.Detail.PublicTrust != nil && !*p.Detail.PublicTrust {
 		extra = append(extra, "issuer "+p.Detail.Issuer)
 	}
-	if p.Detail.BlockPage != "" {
+	switch {
+	case p.Detail.BlockPage != "":
 		extra = append(extra, p.Detail.BlockPage+" block page")
+	case p.Detail.BlockShape && p.Detail.PageTitle != "":
+		extra = append(extra, "block page \""+p.Detail.PageTitle+"\"")
+	case p.Detail.BlockShape:
+		extra = append(extra, "block page")
 	}
 	if len(extra) > 0 {
 		fmt.Fprintf(&b, " [%s]", strings.Join(extra, "; "))
