@@ -396,19 +396,81 @@ func dnsFailure(_ Report, e evidence) (Findings, []Probe, bool) {
 }
 
 // blockPage: an answer for Spotify is a web filter's block page, over HTTPS or as plain HTTP
-// where Spotify's TLS should be. A plain-HTTP answer with no known fingerprint is still a filter
-// in the way, just an unnamed one.
+// where Spotify's TLS should be: a known vendor's page, or a page with a block page's shape
+// (Detail.BlockShape) over a certificate that is not Spotify's. A plain-HTTP answer with no
+// known fingerprint is still a filter in the way, just an unnamed one. When the system resolver
+// sent Spotify's names to the block page's address and a public resolver gives others, the
+// filter works through DNS, and the findings say so (dnsRedirect).
 func blockPage(_ Report, e evidence) (Findings, []Probe, bool) {
-	blocked := e.where(append(e.spotifyHTTPS(), e.control...), func(p Probe) bool { return p.Detail.BlockPage != "" })
+	blocked := e.where(append(e.spotifyHTTPS(), e.control...), func(p Probe) bool { return p.Detail.BlockPage != "" || p.Detail.BlockShape })
 	notTLS := e.where(e.spotifyHTTPS(), func(p Probe) bool { return p.Failure == failure.SSLNotTLS })
 	if len(blocked) == 0 && len(notTLS) == 0 {
 		return Findings{}, nil, false
 	}
 	f := Findings{Endpoints: targets(append(e.where(blocked, func(p Probe) bool { return p.Role == RoleSpotify }), notTLS...))}
 	if len(blocked) > 0 {
-		f.Product, f.Status = blocked[0].Detail.BlockPage, blocked[0].Detail.Status
+		f.Status, f.PageTitle = blocked[0].Detail.Status, blocked[0].Detail.PageTitle
 	}
-	return f, append(notTLS, blocked...), true
+	for _, p := range blocked {
+		if p.Detail.BlockPage != "" {
+			f.Product, f.Status = p.Detail.BlockPage, p.Detail.Status
+			break
+		}
+	}
+	decisive := append(notTLS, blocked...)
+	if dns, ok := dnsRedirect(e, decisive); ok {
+		f.Names, f.SystemAddrs, f.PublicAddrs, f.Resolver = targets(dns.system), addrsOf(dns.system), addrsOf(dns.public), "system"
+		decisive = append(append(decisive, dns.system...), dns.public...)
+	}
+	return f, decisive, true
+}
+
+// redirect is the DNS evidence of a redirect to a block page.
+type redirect struct {
+	system []Probe // the system resolver's answers for Spotify's names
+	public []Probe // a public resolver's answers for the same names
+}
+
+// dnsRedirect: the system resolver answers every Spotify name it was asked with the same one
+// address (one per family at most), the block page is served there, and a public resolver gives
+// other addresses for those names. A filtering resolver (a policy zone, a DNS filter) sends
+// blocked names to its block server this way.
+func dnsRedirect(e evidence, blocked []Probe) (redirect, bool) {
+	var at []string // the addresses the block pages came from
+	for _, p := range blocked {
+		if host, _, err := net.SplitHostPort(p.Detail.Addr); err == nil {
+			at = appendNew(at, host)
+		}
+	}
+	system := e.where(e.systemDNS(), func(p Probe) bool { return p.OK && len(p.Detail.Addrs) > 0 })
+	answers := addrsOf(system)
+	if len(at) == 0 || len(system) < 2 || len(answers) > 2 || len(answers) == 2 && familyOf(answers[0]) == familyOf(answers[1]) {
+		return redirect{}, false
+	}
+	for _, a := range at {
+		if !slices.Contains(answers, a) {
+			return redirect{}, false
+		}
+	}
+	public := publicAnswers(e, targets(system))
+	if len(public) == 0 || slices.ContainsFunc(addrsOf(public), func(a string) bool { return slices.Contains(answers, a) }) {
+		return redirect{}, false
+	}
+	return redirect{system: system, public: public}, true
+}
+
+func familyOf(addr string) string {
+	if strings.Contains(addr, ":") {
+		return "ipv6"
+	}
+	return "ipv4"
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }
 
 // tlsIntercepted: Spotify's certificate comes from an inspection product, from an issuer only
@@ -476,16 +538,31 @@ func firewallReject(_ Report, e evidence) (Findings, []Probe, bool) {
 	return Findings{Failure: rejected[0].Failure, Endpoints: endpoints(rejected)}, rejected, true
 }
 
-// firewallDrop: every connection to Spotify times out while the references connect.
+// firewallDrop: every connection to Spotify times out while the references connect; or
+// Spotify's TLS handshakes go unanswered on connections that opened, and so does a handshake
+// naming a neutral name at the same address (a box that swallows every handshake: the silent
+// variant of a reset for any name, which is firewall_reject), even while access points connect.
 func firewallDrop(_ Report, e evidence) (Findings, []Probe, bool) {
 	connects := e.where(e.spotify, func(p Probe) bool {
 		return (p.Kind == KindTCP || p.Kind == KindHTTPS) && p.Detail.Step != failure.StepDNS
 	})
 	timedOut := e.where(connects, func(p Probe) bool { return !p.OK && failure.IsTimeout(p.Failure) })
-	if len(timedOut) == 0 || anyOK(e.accessPoints()) {
+	if len(timedOut) > 0 && !anyOK(e.accessPoints()) {
+		return Findings{Failure: failure.GenericTimeout, Endpoints: endpoints(timedOut)}, timedOut, true
+	}
+	var swallowed, controls []Probe
+	for _, p := range e.where(timedOut, func(p Probe) bool { return p.Kind == KindHTTPS && p.Detail.Step == failure.StepTLS }) {
+		silent := e.where(e.control, func(c Probe) bool {
+			return c.Kind == KindTLS && c.Detail.Addr == p.Detail.Addr && !c.OK && failure.IsTimeout(c.Failure)
+		})
+		if len(silent) > 0 {
+			swallowed, controls = append(swallowed, p), append(controls, silent[0])
+		}
+	}
+	if len(swallowed) == 0 {
 		return Findings{}, nil, false
 	}
-	return Findings{Failure: failure.GenericTimeout, Endpoints: endpoints(timedOut)}, timedOut, true
+	return Findings{Failure: failure.GenericTimeout, Endpoints: endpoints(swallowed)}, append(swallowed, controls...), true
 }
 
 // spotifyOutage: Spotify's servers answer with errors or hang up, while the path shows no

@@ -244,8 +244,13 @@ func describeProbe(p Probe) string {
 	} else if p.Detail.Issuer != "" && p.Detail.PublicTrust != nil && !*p.Detail.PublicTrust {
 		extra = append(extra, "issuer "+p.Detail.Issuer)
 	}
-	if p.Detail.BlockPage != "" {
+	switch {
+	case p.Detail.BlockPage != "":
 		extra = append(extra, p.Detail.BlockPage+" block page")
+	case p.Detail.BlockShape && p.Detail.PageTitle != "":
+		extra = append(extra, "block page \""+p.Detail.PageTitle+"\"")
+	case p.Detail.BlockShape:
+		extra = append(extra, "block page")
 	}
 	if p.Detail.Software != "" {
 		extra = append(extra, fmt.Sprintf("says it is %q", p.Detail.Software))

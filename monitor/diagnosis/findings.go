@@ -6,12 +6,13 @@ package diagnosis
 type Findings struct {
 	Names        []string     // Spotify host names affected, e.g. apresolve.spotify.com
 	HostsEntries []HostsEntry // hosts_file: the offending lines
-	SystemAddrs  []string     // dns_filtered: what the system resolver answered
-	PublicAddrs  []string     // dns_filtered, dns_failure: what the DoH control answered
+	SystemAddrs  []string     // dns_filtered, block_page (a DNS redirect): what the system resolver answered
+	PublicAddrs  []string     // dns_filtered, dns_failure, block_page: what the DoH control answered
 	Resolver     string       // the DNS server that was asked ("system" or ip:port)
 	Failure      string       // the representative failure string (e.g. dns_nxdomain, connection_reset)
 	Proxy        *Proxy       // proxy_blocked: the proxy and where it is set
 	Product      string       // tls_intercepted: the inspection product; block_page: the filter's name
+	PageTitle    string       // block_page: the block page's title, when no vendor is named
 	Issuer       string       // tls_intercepted: the certificate issuer Spotify's name came with
 	VPN          string       // vpn_blocked: the VPN interface
 	PortalURL    string       // captive_portal: where the portal redirected to

@@ -550,21 +550,46 @@ var blockPageTexts = entry{
 	short: func(f Findings) string { return "blocked by " + orDefault(f.Product, "a web filter") },
 	summary: func(f Findings) string {
 		page := "A block page"
-		if f.Product != "" {
+		switch {
+		case f.Product != "":
 			page = aOrAn(f.Product) + " " + f.Product + " block page"
+		case f.PageTitle != "":
+			page = "A block page (\"" + f.PageTitle + "\")"
 		}
 		target := spotifyHostsOrEmpty(f)
-		if target == "" {
+		switch {
+		case listed(f.SystemAddrs) != "":
+			return capitalize(resolverName(f.Resolver)) + " sends " + spotifyNames(f) + " to " + listed(f.SystemAddrs) +
+				", where " + lowerFirst(page) + " answers instead of Spotify; " + publicAnswer(f.PublicAddrs) + "."
+		case target == "":
 			return page + " answers instead of Spotify."
 		}
 		return page + " answers for " + target + " instead of Spotify."
 	},
-	steps: func(f Findings, _ osName) []string {
+	steps: func(f Findings, o osName) []string {
+		if listed(f.SystemAddrs) != "" {
+			// A filtering resolver sends Spotify's names to its block server: the filter is the
+			// network's, and so is the fix; no setting on this computer's HTTPS would help.
+			return []string{
+				orDefault(f.Product, "A web filter") + " on this network answers Spotify's names with the address of its block page. " + stepHotspot,
+				blockPageAsk(f.Product),
+				"Or, if the network allows it, use another DNS server such as 1.1.1.1 and 8.8.8.8: " + dnsServerHow.on(o),
+				flushDNS.on(o),
+			}
+		}
 		return []string{
 			orDefault(f.Product, "A web filter") + " on this network blocks Spotify. " + stepHotspot,
 			blockPageAsk(f.Product),
 		}
 	},
+}
+
+// lowerFirst lowercases the first letter of s ("A block page" → "a block page").
+func lowerFirst(s string) string {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return s
+	}
+	return string(s[0]+'a'-'A') + s[1:]
 }
 
 var vpnBlockedTexts = entry{

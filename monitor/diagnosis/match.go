@@ -29,3 +29,11 @@ func BlockPageFilters() []string {
 // or "" when none is known. Probes record it in Detail.Interceptor for an answer that came over a
 // certificate no public root issued; the table is in products.go.
 func MatchRelay(header http.Header) string { return matchRelay(header) }
+
+// BlockPageShape reports whether an answer with this status and body looks like a web filter's
+// block page though no known fingerprint matched (a 403 or 451, or a 4xx or 200 whose title
+// speaks of blocking), and returns the page's title. Probes ask it only about answers over a
+// certificate that is not Spotify's, or plain HTTP on a TLS port, and record Detail.BlockShape.
+func BlockPageShape(status int, body []byte) (title string, ok bool) {
+	return blockPageShape(status, body)
+}

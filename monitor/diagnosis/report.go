@@ -107,6 +107,8 @@ type Detail struct {
 	Status       int      `json:"status,omitempty"`        // HTTP status
 	Location     string   `json:"location,omitempty"`      // HTTP Location header
 	BlockPage    string   `json:"block_page,omitempty"`    // block-page fingerprint that matched
+	BlockShape   bool     `json:"block_shape,omitempty"`   // no fingerprint matched, but the answer has a block page's shape
+	PageTitle    string   `json:"page_title,omitempty"`    // the title of an answer that is no Spotify page
 	AccessPoints []string `json:"access_points,omitempty"` // apresolve's access points
 	Service      string   `json:"service,omitempty"`       // "apresolve" for the access-point resolver
 	Step         string   `json:"step,omitempty"`          // where a failure happened: dns, connect, proxy, tls, http

@@ -221,9 +221,12 @@ func (c *Checker) https(ctx context.Context, path *netPath, px *url.URL, u *url.
 		if body == nil {
 			body = okBody(res)
 		}
+		if res.neutral != nil {
+			probes = append(probes, *res.neutral) // the control a silent handshake got in time
+		}
 		switch res.probe.Failure {
 		case failure.ConnectionReset, failure.EOFError, failure.GenericTimeout:
-			if res.probe.Detail.Step == failure.StepTLS {
+			if res.probe.Detail.Step == failure.StepTLS && res.neutral == nil {
 				probes = append(probes, probeNeutralSNI(ctx, path, res.probe.Detail.Addr))
 			}
 		case failure.SSLNotTLS:

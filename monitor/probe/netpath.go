@@ -179,17 +179,22 @@ func (p *netPath) dial(ctx context.Context, addr string) (net.Conn, error) {
 	start := time.Now()
 	conn, err := p.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		if errors.Is(context.Cause(ctx), errConnectBudget) {
-			// The check ended when the connect budget ran out. An attempt that had the whole
-			// budget timed out; one that began later was merely interrupted.
-			if budget, ok := p.pace.budget(); ok && time.Since(start) >= budget-budget/10 {
-				return nil, atStep(failure.StepConnect, fmt.Errorf("connecting to %s: %w: %w", addr, errConnectBudget, os.ErrDeadlineExceeded))
-			}
-			return nil, atStep(failure.StepConnect, fmt.Errorf("connecting to %s: %w", addr, context.Canceled))
-		}
-		return nil, atStep(failure.StepConnect, fmt.Errorf("connecting to %s: %w", addr, err))
+		return nil, atStep(failure.StepConnect, p.budgetCut(ctx, start, fmt.Errorf("connecting to %s: %w", addr, err)))
 	}
 	return conn, nil
+}
+
+// budgetCut rewrites the error of a connection attempt begun at start that the connect
+// budget's end interrupted: an attempt that had the whole budget timed out; one that began
+// later was merely interrupted (and the report leaves it out). Other errors pass unchanged.
+func (p *netPath) budgetCut(ctx context.Context, start time.Time, err error) error {
+	if err == nil || !errors.Is(context.Cause(ctx), errConnectBudget) {
+		return err
+	}
+	if budget, ok := p.pace.budget(); ok && time.Since(start) >= budget-budget/10 {
+		return fmt.Errorf("%v: %w: %w", err, errConnectBudget, os.ErrDeadlineExceeded)
+	}
+	return fmt.Errorf("%w (the check ended: %v)", context.Canceled, err)
 }
 
 // dialReference connects to an internet reference, timing the handshake as the link's RTT.
@@ -204,11 +209,24 @@ func (p *netPath) dialReference(ctx context.Context, addr string) (net.Conn, err
 
 // dialSpotify connects to one of Spotify's endpoints (an access point, or an HTTPS server),
 // counting the attempt for the connect budget.
-func (p *netPath) dialSpotify(ctx context.Context, addr string, accessPoint bool) (net.Conn, error) {
+func (p *netPath) dialSpotify(ctx context.Context, addr string) (net.Conn, error) {
 	p.pace.dialing(time.Now())
 	conn, err := p.dial(ctx, addr)
 	if err == nil {
-		p.pace.connected(accessPoint)
+		p.pace.connected()
+	}
+	return conn, err
+}
+
+// dialSpotifyVia connects to one of Spotify's endpoints through the proxy, counting the attempt
+// for the connect budget: a connection to Spotify opens when the proxy opens the tunnel, so a
+// proxy that accepts the connection and never answers CONNECT is met within the budget, like a
+// firewall that drops.
+func (p *netPath) dialSpotifyVia(ctx context.Context, px *url.URL, target string) (net.Conn, error) {
+	p.pace.dialing(time.Now())
+	conn, err := p.dialVia(ctx, px, target)
+	if err == nil {
+		p.pace.connected()
 	}
 	return conn, err
 }
@@ -228,9 +246,10 @@ func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.
 		if err != nil {
 			return nil, atStep(failure.StepProxy, fmt.Errorf("setting up SOCKS proxy %s: %w", px.Host, err))
 		}
+		start := time.Now()
 		conn, err := d.(proxy.ContextDialer).DialContext(ctx, "tcp", target)
 		if err != nil {
-			return nil, atStep(failure.StepProxy, fmt.Errorf("connecting to %s through SOCKS proxy %s: %w", target, px.Host, err))
+			return nil, atStep(failure.StepProxy, p.budgetCut(ctx, start, fmt.Errorf("connecting to %s through SOCKS proxy %s: %w", target, px.Host, err)))
 		}
 		return conn, nil
 	case "socks4", "socks4a":
@@ -251,9 +270,10 @@ func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.
 	if err != nil {
 		return nil, atStep(failure.StepProxy, err)
 	}
+	start := time.Now()
 	conn, err := p.dialer.DialContext(ctx, "tcp", net.JoinHostPort(addrs[0].String(), port))
 	if err != nil {
-		return nil, atStep(failure.StepProxy, fmt.Errorf("connecting to proxy %s: %w", proxyAddr, err))
+		return nil, atStep(failure.StepProxy, p.budgetCut(ctx, start, fmt.Errorf("connecting to proxy %s: %w", proxyAddr, err)))
 	}
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
@@ -280,7 +300,7 @@ func (p *netPath) dialVia(ctx context.Context, px *url.URL, target string) (net.
 	resp, _, br, err := readHead(conn, req)
 	if err != nil {
 		conn.Close()
-		return nil, atStep(failure.StepProxy, fmt.Errorf("reading the proxy's answer to CONNECT %s: %w", target, err))
+		return nil, atStep(failure.StepProxy, p.budgetCut(ctx, start, fmt.Errorf("reading the proxy's answer to CONNECT %s: %w", target, err)))
 	}
 	if resp.StatusCode != http.StatusOK {
 		conn.Close()
@@ -347,9 +367,10 @@ func (p *netPath) dialSOCKS4(ctx context.Context, px *url.URL, target string) (n
 	if px.Port() == "" {
 		proxyAddr = net.JoinHostPort(px.Hostname(), "1080")
 	}
+	start := time.Now()
 	conn, err := p.dialer.DialContext(ctx, "tcp", proxyAddr)
 	if err != nil {
-		return nil, atStep(failure.StepProxy, fmt.Errorf("connecting to SOCKS4 proxy %s: %w", proxyAddr, err))
+		return nil, atStep(failure.StepProxy, p.budgetCut(ctx, start, fmt.Errorf("connecting to SOCKS4 proxy %s: %w", proxyAddr, err)))
 	}
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
@@ -359,7 +380,7 @@ func (p *netPath) dialSOCKS4(ctx context.Context, px *url.URL, target string) (n
 	}
 	if err != nil {
 		conn.Close()
-		return nil, atStep(failure.StepProxy, fmt.Errorf("asking SOCKS4 proxy %s for %s: %w", proxyAddr, target, err))
+		return nil, atStep(failure.StepProxy, p.budgetCut(ctx, start, fmt.Errorf("asking SOCKS4 proxy %s for %s: %w", proxyAddr, target, err)))
 	}
 	if reply[1] != 90 { // 90: granted; 91: rejected; 92, 93: identd failures
 		conn.Close()

@@ -25,9 +25,18 @@ import (
 //
 // The budget only ends a check early in three situations, none of which the pending probes can
 // turn into a false alarm: no connection to Spotify has opened at all (a firewall drop, a VPN
-// that swallows Spotify); Spotify already works and only some access-point connections are out
-// (a blocked port 4070 is then "degraded", Code 0, either way); or the references show a captive
-// portal, which decides the verdict whatever Spotify's probes would still say.
+// that swallows Spotify, a proxy that accepts the connection and never answers CONNECT: through
+// a proxy, a connection opens when its tunnel does); every Spotify HTTPS endpoint the app needs
+// works and the access-point connections still out have had the budget (a blocked port 4070 is
+// then "degraded", Code 0, and every access point dropped is a firewall drop, which, as for a
+// firewall that drops everything, needs every access-point endpoint to miss the budget at once);
+// or the references show a captive portal, which decides the verdict whatever Spotify's probes
+// would still say. A check whose Spotify HTTPS answers come in after the budget ran out ends as
+// soon as they do.
+//
+// A TLS handshake naming Spotify has a budget of its own (handshake.go): a connection that
+// opened but whose server sends nothing back is an SNI filter that drops, or a box that
+// swallows every handshake.
 const (
 	connectFloor = 1500 * time.Millisecond
 	connectRetry = time.Second
@@ -43,7 +52,6 @@ type pace struct {
 	rtt       time.Duration // the fastest reference round trip seen; 0 = none yet
 	firstDial time.Time     // when the first connection to Spotify began
 	opened    int           // connections to Spotify that opened
-	apOpened  int           // of which to access points
 	https     int           // Spotify HTTPS endpoints the app needs (apresolve aside)
 	changed   chan struct{} // closed and replaced when rtt or firstDial is first set
 }
@@ -76,13 +84,10 @@ func (p *pace) dialing(now time.Time) {
 	}
 }
 
-// connected records that a connection to Spotify (an access point, or not) opened.
-func (p *pace) connected(accessPoint bool) {
+// connected records that a connection to Spotify opened.
+func (p *pace) connected() {
 	p.mu.Lock()
 	p.opened++
-	if accessPoint {
-		p.apOpened++
-	}
 	p.mu.Unlock()
 }
 
@@ -97,18 +102,24 @@ func (p *pace) deadline() (time.Time, bool, <-chan struct{}) {
 	return p.firstDial.Add(connectBudget(p.rtt)), true, p.changed
 }
 
-// opens returns how many connections to Spotify, and to its access points, opened.
-func (p *pace) opens() (all, accessPoints int) {
+// opens returns how many connections to Spotify opened.
+func (p *pace) opens() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.opened, p.apOpened
+	return p.opened
 }
 
 // mayCut reports whether the check may end when the budget runs out, given the probes so far.
 func (p *pace) mayCut(probes []diagnosis.Probe) bool {
-	opened, apOpened := p.opens()
 	e := diagnosis.Assess(probes)
-	return opened == 0 || (apOpened > 0 && e.HTTPSWorking >= p.https && e.HTTPSWorks) || e.PortalSeen
+	return p.opens() == 0 || (e.HTTPSWorking >= p.https && e.HTTPSWorks) || e.PortalSeen
+}
+
+// roundTrip returns the link's round-trip time, once a reference has answered.
+func (p *pace) roundTrip() (time.Duration, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rtt, p.rtt != 0
 }
 
 // budget returns the connect budget, once the link's RTT is known.

@@ -32,9 +32,11 @@ type trust struct {
 }
 
 // httpsResult is what one HTTPS fetch saw; body is kept for callers that parse it (apresolve).
+// neutral is the neutral-SNI control a silent handshake got (handshake.go), if any.
 type httpsResult struct {
-	probe diagnosis.Probe
-	body  []byte
+	probe   diagnosis.Probe
+	body    []byte
+	neutral *diagnosis.Probe
 }
 
 // fetchHTTPS does a TLS handshake with u's host at ip (or through the proxy px when ip is
@@ -48,24 +50,31 @@ func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *ur
 	}
 	p := diagnosis.Probe{Name: "https " + u.String(), Kind: diagnosis.KindHTTPS, Role: role, Target: u.String(), Detail: diagnosis.Detail{SNI: host}}
 	var body []byte
+	var neutral *diagnosis.Probe
 	timed(&p, func() error {
-		var conn net.Conn
+		var raw net.Conn
 		var err error
 		if ip == "" {
 			p.Detail.Via = px.Redacted()
-			conn, err = path.dialVia(ctx, px, net.JoinHostPort(host, port))
+			raw, err = path.dialSpotifyVia(ctx, px, net.JoinHostPort(host, port))
 		} else {
 			p.Detail.Addr, p.Detail.Family = net.JoinHostPort(ip, port), familyOf(ip)
-			conn, err = path.dialSpotify(ctx, p.Detail.Addr, false)
+			raw, err = path.dialSpotify(ctx, p.Detail.Addr)
 		}
 		if err != nil {
 			return err
 		}
+		conn := &countingConn{Conn: raw}
 		defer conn.Close()
 		stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 		defer stop()
 		tlsConn := tls.Client(conn, &tls.Config{ServerName: host, InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}, CurvePreferences: probeCurves})
-		if err := tlsConn.HandshakeContext(ctx); err != nil {
+		if ip == "" {
+			err = tlsConn.HandshakeContext(ctx) // through a proxy the address is the proxy's: no control
+		} else {
+			neutral, err = handshakeWatched(ctx, path, tlsConn, conn, p.Detail.Addr)
+		}
+		if err != nil {
 			return atStep(failure.StepTLS, cutShort(ctx, fmt.Errorf("TLS handshake with %s: %w", host, err)))
 		}
 		certErr := inspectChain(&p.Detail, tr, host, tlsConn.ConnectionState().PeerCertificates)
@@ -81,10 +90,17 @@ func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *ur
 				// An inspecting proxy whose CA's name says nothing (Squid's ssl-bump) may sign its relaying.
 				p.Detail.Interceptor = diagnosis.MatchRelay(resp.Header)
 			}
+			if p.Detail.BlockPage == "" && certErr != nil {
+				// Over a certificate that is not Spotify's, a page that looks like a block page
+				// is one, whoever made it.
+				p.Detail.PageTitle, p.Detail.BlockShape = diagnosis.BlockPageShape(resp.StatusCode, body)
+			}
 		}
 		switch {
 		case p.Detail.BlockPage != "":
 			return atStep(failure.StepHTTP, fmt.Errorf("%s answered with a %s block page: %w", host, p.Detail.BlockPage, &failure.UnexpectedBodyError{Want: "Spotify's answer"}))
+		case p.Detail.BlockShape:
+			return atStep(failure.StepHTTP, fmt.Errorf("%s answered with a block page (HTTP %d %q): %w", host, resp.StatusCode, p.Detail.PageTitle, &failure.UnexpectedBodyError{Want: "Spotify's answer"}))
 		case certErr != nil:
 			return atStep(failure.StepTLS, certErr)
 		case resp.StatusCode >= 500:
@@ -92,7 +108,7 @@ func fetchHTTPS(ctx context.Context, path *netPath, tr trust, px *url.URL, u *ur
 		}
 		return nil
 	})
-	return httpsResult{probe: p, body: body}
+	return httpsResult{probe: p, body: body, neutral: neutral}
 }
 
 // inspectChain records who issued the presented chain and whether it verifies for host against
@@ -189,7 +205,10 @@ func probePlainOnTLSPort(ctx context.Context, path *netPath, addr string, u *url
 		}
 		p.Detail.Status, p.Detail.Location = resp.StatusCode, resp.Header.Get("Location")
 		p.Detail.BlockPage = diagnosis.MatchBlockPage(resp.Header, body)
-		if p.Detail.BlockPage != "" {
+		if p.Detail.BlockPage == "" {
+			p.Detail.PageTitle, p.Detail.BlockShape = diagnosis.BlockPageShape(resp.StatusCode, body)
+		}
+		if p.Detail.BlockPage != "" || p.Detail.BlockShape {
 			return &failure.UnexpectedBodyError{Want: "TLS"}
 		}
 		return nil

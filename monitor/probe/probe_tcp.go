@@ -31,12 +31,12 @@ func probeAccessPoint(ctx context.Context, path *netPath, px *url.URL, hostPort,
 		var err error
 		if px != nil {
 			p.Detail.Via = px.Redacted()
-			conn, err = path.dialVia(ctx, px, hostPort)
+			conn, err = path.dialSpotifyVia(ctx, px, hostPort)
 		} else {
 			_, port, _ := net.SplitHostPort(hostPort)
 			p.Detail.Addr = net.JoinHostPort(ip, port)
 			p.Detail.Family = familyOf(ip)
-			conn, err = path.dialSpotify(ctx, p.Detail.Addr, true)
+			conn, err = path.dialSpotify(ctx, p.Detail.Addr)
 		}
 		if err != nil {
 			return err

@@ -63,8 +63,10 @@ func (r *run) start(role diagnosis.Role, task func(context.Context) []diagnosis.
 }
 
 // wait collects results until the evidence decides or every task is done, then cancels the
-// rest. startControl is called once, the first time a Spotify DNS answer looks wrong, to start
-// the control lookups that tell a local DNS problem from a global one.
+// rest. startControl is called once, the first time a Spotify DNS answer looks wrong or a
+// Spotify name is answered by someone else (foreignAnswer), to start the control lookups that
+// tell a local DNS problem from a global one, or a resolver that redirects from a box that
+// intercepts.
 func (r *run) wait(startControl func()) []diagnosis.Probe {
 	defer r.cancel(nil)
 	var probes []diagnosis.Probe
@@ -73,6 +75,14 @@ func (r *run) wait(startControl func()) []diagnosis.Probe {
 	var grace <-chan time.Time
 	var budget *time.Timer
 	var budgetC <-chan time.Time
+	budgetOver := false // the connect budget ran out without ending the check (yet)
+	cut := func() {
+		if r.pace.mayCut(probes) {
+			r.log.Debug("connect budget ran out: ending the check", "pending", r.pending)
+			r.cancel(errConnectBudget)
+			budgetOver = false
+		}
+	}
 	for r.pending[diagnosis.RoleSpotify]+r.pending[diagnosis.RoleReference]+r.pending[diagnosis.RoleControl] > 0 {
 		var paceChanged <-chan struct{}
 		if budget == nil {
@@ -90,11 +100,8 @@ func (r *run) wait(startControl func()) []diagnosis.Probe {
 		case <-paceChanged:
 			continue
 		case <-budgetC:
-			budgetC = nil
-			if r.pace.mayCut(probes) {
-				r.log.Debug("connect budget ran out: ending the check", "pending", r.pending)
-				r.cancel(errConnectBudget)
-			}
+			budgetC, budgetOver = nil, true
+			cut()
 			continue
 		case <-deadline:
 			// The deadline passed: give tasks a moment to report what they saw as they unwind.
@@ -106,12 +113,17 @@ func (r *run) wait(startControl func()) []diagnosis.Probe {
 		}
 		r.pending[d.role]--
 		probes = append(probes, d.probes...)
-		if !controlStarted && spotifyDNSFailed(d.probes) {
+		if !controlStarted && (spotifyDNSFailed(d.probes) || foreignAnswer(d.probes)) {
 			controlStarted = true
 			startControl()
 		}
 		if decided(probes, r.pending) {
 			break
+		}
+		if budgetOver {
+			// The answers that allow the cut (Spotify's HTTPS working) may come in after the
+			// budget ran out: ask again with each result.
+			cut()
 		}
 	}
 	return finished(probes)
@@ -154,6 +166,20 @@ func decided(probes []diagnosis.Probe, pending map[diagnosis.Role]int) bool {
 func spotifyDNSFailed(probes []diagnosis.Probe) bool {
 	for _, p := range probes {
 		if p.Role == diagnosis.RoleSpotify && (p.Kind == diagnosis.KindDNS || p.Detail.Step == failure.StepDNS) && (!p.OK || p.Detail.Bogon) {
+			return true
+		}
+	}
+	return false
+}
+
+// foreignAnswer: a Spotify HTTPS probe was answered by someone other than Spotify: a block page,
+// a plain-HTTP answer, or a certificate no public root vouches for. Whether the resolver sent
+// the name there is for the public resolvers' answers to tell.
+func foreignAnswer(probes []diagnosis.Probe) bool {
+	for _, p := range probes {
+		d := p.Detail
+		if p.Role == diagnosis.RoleSpotify && p.Kind == diagnosis.KindHTTPS &&
+			(d.BlockPage != "" || d.BlockShape || p.Failure == failure.SSLNotTLS || (d.PublicTrust != nil && !*d.PublicTrust)) {
 			return true
 		}
 	}

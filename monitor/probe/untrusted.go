@@ -33,6 +33,7 @@ func cleanProbe(p diagnosis.Probe) diagnosis.Probe {
 	d.Interceptor = safetext.Clean(d.Interceptor)
 	d.Location = safetext.URL(d.Location)
 	d.BlockPage = safetext.Clean(d.BlockPage)
+	d.PageTitle = safetext.Clean(d.PageTitle)
 	d.AccessPoints = cleanAll(d.AccessPoints)
 	d.Service = safetext.Clean(d.Service)
 	d.Step = safetext.Clean(d.Step)
