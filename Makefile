@@ -31,6 +31,7 @@ cross: ## cross-build for Windows and macOS (no cgo)
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -o /dev/null ./...
 	CGO_ENABLED=0 GOOS=windows GOARCH=arm64 $(GO) build -trimpath -o /dev/null ./...
 	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -trimpath -o /dev/null ./...
+	CGO_ENABLED=0 GOOS=darwin GOARCH=amd64 $(GO) build -trimpath -o /dev/null ./...
 	CGO_ENABLED=0 GOOS=windows $(GO) vet ./...
 	CGO_ENABLED=0 GOOS=darwin $(GO) vet ./...
 
@@ -40,7 +41,7 @@ wine-test: ## run the Windows (amd64) tests that pass under wine 8, offline (scr
 	GO=$(GO) ./scripts/wine/go-test-windows.sh ./monitor/diagnosis -- -count=1 -run 'TestClassify|TestFix|TestCauseTable|TestProductTable'
 	GO=$(GO) ./scripts/wine/go-test-windows.sh ./monitor/probe -- -count=1 -run 'TestScanHosts|TestProxyFromPrefsAndEnv|TestEnvProxyFunc|TestGatherFactsRedacts|SysProxy|WinINET|TestDialVia'
 
-# Release builds (issue 6): `make release` for Linux and Windows, `make darwin` on a Mac.
+# Release builds (issues 6, 21): `make release` for Linux, Windows and macOS, all without cgo.
 DIST       ?= dist
 # The release tools are built once (`go install`) into TOOLBIN, one directory per version, and
 # reused. Building goreleaser (hundreds of modules) is most of `make release-check` on a fresh
@@ -52,7 +53,7 @@ GOWINRES   := $(TOOLBIN)/go-winres@$(GOWINRES_VERSION)/go-winres
 GORELEASER := $(TOOLBIN)/goreleaser@$(GORELEASER_VERSION)/goreleaser
 # The Windows version resource wants numbers: 1.2.3 from v1.2.3-4-gabcdef, else 0.0.0.
 WINVER     := $(or $(shell echo '$(VERSION)' | sed -nE 's/^v?([0-9]+(\.[0-9]+){1,3})([-+].*)?$$/\1/p'),0.0.0)
-RELEASE_TARGETS := linux/amd64 linux/arm64 windows/amd64 windows/arm64
+RELEASE_TARGETS := linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin/arm64
 
 .PHONY: release winres darwin release-check tools
 
@@ -63,7 +64,7 @@ $(GOWINRES):
 $(GORELEASER):
 	GOBIN=$(@D) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 
-release: ## release binaries in dist/ for linux and windows on amd64 and arm64 (Windows: icon and version resource)
+release: ## release binaries in dist/ for linux, windows and darwin on amd64 and arm64 (Windows: icon and version resource)
 	@set -e; trap 'rm -f cmd/spotwatch/rsrc_windows_*.syso' EXIT; \
 	$(MAKE) --no-print-directory winres; mkdir -p $(DIST); \
 	for t in $(RELEASE_TARGETS); do \
@@ -80,8 +81,8 @@ winres: $(GOWINRES) ## write the Windows icon and version resource (cmd/spotwatc
 		--file-description 'spotwatch: Spotify connection diagnosis' --original-filename spotwatch.exe \
 		--copyright 'spotwatch authors'
 
-darwin: ## on a Mac with the Xcode command line tools: universal macOS binary with the tray (cgo)
-	@test "$$(uname -s)" = Darwin || { echo "make darwin runs on macOS: the tray links Cocoa through cgo (README: Install, macOS)"; exit 1; }
+darwin: ## on a Mac with the Xcode command line tools: a universal macOS binary built with cgo (its tray is fyne.io/systray's)
+	@test "$$(uname -s)" = Darwin || { echo "make darwin runs on macOS (lipo, cgo); make release cross-builds the macOS binaries without cgo"; exit 1; }
 	mkdir -p $(DIST)
 	CGO_ENABLED=1 GOOS=darwin GOARCH=arm64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/spotwatch_darwin_arm64 ./cmd/spotwatch
 	CGO_ENABLED=1 GOOS=darwin GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/spotwatch_darwin_amd64 ./cmd/spotwatch

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the .deb and .rpm packages of a snapshot release (make release-check): each installs the
 # binary, the systemd user unit and the autostart entry (exactly packaging/'s files) and the icon;
-# the .deb runs the scripts; the packaged binary runs and says its version.
+# the .deb runs the scripts; the packaged binary runs and says its version. The macOS archives
+# hold a 64-bit Mach-O binary for their CPU, with the menu-bar tray linked in.
 set -euo pipefail
 dist=${1:-dist}
 cd "$(dirname "$0")/.."
@@ -56,6 +57,27 @@ for rpm in "${rpms[@]}"; do
 	diff -u packaging/spotwatch.service "$tmp/usr/lib/systemd/user/spotwatch.service" ||
 		fail "$rpm: the user unit differs from packaging/spotwatch.service"
 	echo "ok $rpm"
+done
+
+# The macOS archives: the binary for each CPU (the Mach-O 64-bit magic, then the CPU type:
+# CPU_TYPE_ARM64 0x0100000c, CPU_TYPE_X86_64 0x01000007, little-endian), built with the Cocoa
+# tray (its Objective-C messages are in the binary), and the docs beside it.
+for arch in arm64 amd64; do
+	tgz=("$dist"/*_darwin_"$arch".tar.gz)
+	[ ${#tgz[@]} -eq 1 ] || fail "want 1 macOS $arch archive in $dist, found ${#tgz[@]}"
+	list=$(tar -tzf "${tgz[0]}")
+	for f in spotwatch README.md LICENSE config.example.yaml; do
+		grep -qx -- "$f" <<<"$list" || fail "${tgz[0]} has no $f"
+	done
+	tar -xzf "${tgz[0]}" -O spotwatch >"$tmp/spotwatch-darwin"
+	case $arch in
+	arm64) want_head=cffaedfe0c000001 ;;
+	amd64) want_head=cffaedfe07000001 ;;
+	esac
+	head=$(od -An -tx1 -N8 "$tmp/spotwatch-darwin" | tr -d ' \n')
+	[ "$head" = "$want_head" ] || fail "${tgz[0]}: spotwatch is not a 64-bit Mach-O for $arch (header $head)"
+	grep -q 'statusItemWithLength:' "$tmp/spotwatch-darwin" || fail "${tgz[0]}: the binary has no menu-bar tray"
+	echo "ok ${tgz[0]}"
 done
 
 # The packaged binary for this machine runs.

@@ -8,7 +8,9 @@
 //   - the app loop (Run): follows a Source (the daemon's status API, reconnecting with backoff,
 //     or a monitor in this process), feeds the two, and carries out menu clicks;
 //   - a thin layer over fyne.io/systray (StatusNotifierItem over D-Bus on Linux, no cgo) and
-//     github.com/gen2brain/beeep, with the workarounds for their known caveats (docs/design.md, "The tray and notifications").
+//     github.com/gen2brain/beeep, with the workarounds for their known caveats (docs/design.md, "The tray and notifications");
+//     on macOS built without cgo (the release), an NSStatusItem and NSMenu driven through the
+//     Objective-C runtime from pure Go (ui_darwin.go), its menu the same (menuplan.go).
 //
 // On Linux without a session bus it logs state changes instead; without a StatusNotifierWatcher
 // (a desktop with no tray) it says so once, in the log and in a notification, and keeps

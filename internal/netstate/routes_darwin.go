@@ -59,14 +59,17 @@ func fromRouteMessage(m *route.RouteMessage) ribRoute {
 }
 
 // readState reads the default routes from the routing table, recognises a VPN by the name of
-// the interface carrying one (utun, ipsec, ppp…), and reads the DNS servers from
-// /etc/resolv.conf, which configd writes from the primary service's.
+// the interface carrying one (utun, ipsec, ppp…) and names it after the connected VPN services
+// of `scutil --nc list`, and reads the DNS servers from `scutil --dns` (scutil_darwin.go).
 func readState() (State, error) {
 	var st State
 	routes, known, rerr := DefaultRoutes()
 	st.Routes, st.RoutesKnown = routes, known
-	st.VPN = vpnOnRoutes(routes, nil)
-	dns, derr := readResolvConf(resolvConf)
+	// Without the services (scutil failed) the interface name alone decides, as on Linux: that
+	// is no error of the state.
+	services, _ := vpnServices()
+	st.VPN = vpnOnRoutes(routes, func(name string) (Adapter, bool) { return connectedVPNAdapter(name, services) })
+	dns, derr := readDNSServers()
 	st.DNSServers = dns
 	return st, errors.Join(rerr, derr)
 }

@@ -253,7 +253,7 @@ var appInstallBrokenTexts = entry{
 			steps = append(steps, perOS{
 				linux:   "Free space on the disk holding Spotify's cache (at least a few hundred MB): empty the Trash, remove files you no longer need; `df -h` shows what is free.",
 				windows: "Free space on the drive holding Spotify's cache (at least a few hundred MB): Settings > System > Storage, or empty the Recycle Bin.",
-				darwin:  "Free space on the disk holding Spotify's cache (at least a few hundred MB): Apple menu > System Settings > General > Storage, or empty the Bin.",
+				darwin:  "Free space on the disk holding Spotify's cache (at least a few hundred MB): Apple menu > System Settings > General > Storage, or empty the Trash.",
 			}.on(o))
 		}
 		if len(in.Problems) > 0 && !slices.ContainsFunc(in.Problems, func(p string) bool { return !full(p) }) {
@@ -294,7 +294,7 @@ func reinstallSteps(kind string, o osName) []string {
 	return []string{perOS{
 		linux:   quit + " Reinstall Spotify the way you installed it (for a tarball: download it again and replace the old folder), after moving ~/.config/spotify and ~/.cache/spotify aside.",
 		windows: quit + " Uninstall Spotify from Settings > Apps, delete the folder %APPDATA%\\Spotify, and install it again from spotify.com/download.",
-		darwin:  quit + " Move Spotify.app from Applications to the Bin, delete ~/Library/Caches/com.spotify.client and ~/Library/Application Support/Spotify, then download Spotify again from spotify.com/download and install it.",
+		darwin:  quit + " Move Spotify.app from Applications to the Trash, delete ~/Library/Caches/com.spotify.client and ~/Library/Application Support/Spotify, then download Spotify again from spotify.com/download and install it.",
 	}.on(o)}
 }
 

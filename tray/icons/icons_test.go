@@ -199,3 +199,38 @@ func TestShapesDifferWithoutColour(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplatesAreBlackAndAlpha: a macOS template image is drawn by its alpha alone (the menu
+// bar tints it for light and dark mode), so every template is black with a shape in its alpha:
+// opaque ink, and a cut-out glyph or surround that is transparent, at TemplateSize pixels (16
+// points at 2x, the size the macOS tray gives it).
+func TestTemplatesAreBlackAndAlpha(t *testing.T) {
+	for _, id := range All() {
+		t.Run(string(id), func(t *testing.T) {
+			img := decodePNG(t, Template(id))
+			if b := img.Bounds(); b.Dx() != TemplateSize || b.Dy() != TemplateSize {
+				t.Fatalf("template is %dx%d, want %dx%d", b.Dx(), b.Dy(), TemplateSize, TemplateSize)
+			}
+			var opaque, clear, coloured int
+			for y := range TemplateSize {
+				for x := range TemplateSize {
+					c := img.NRGBAAt(x, y)
+					switch {
+					case c.A != 0 && (c.R|c.G|c.B) != 0:
+						coloured++
+					case c.A == 0xFF:
+						opaque++
+					case c.A == 0:
+						clear++
+					}
+				}
+			}
+			if coloured > 0 {
+				t.Errorf("%d pixels are not black: the menu bar would not tint them", coloured)
+			}
+			if opaque < TemplateSize*TemplateSize/10 || clear < TemplateSize*TemplateSize/10 {
+				t.Errorf("%d opaque and %d transparent pixels: no shape for the menu bar to show", opaque, clear)
+			}
+		})
+	}
+}
