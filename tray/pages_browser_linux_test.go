@@ -62,10 +62,10 @@ type layout struct {
 	External  []string `json:"external"`
 	Bg        string   `json:"bg"`
 	Strips    []struct {
-		ID    string  `json:"id"`
-		From  int64   `json:"from"`
-		To    int64   `json:"to"`
-		Width float64 `json:"width"`
+		ID     string   `json:"id"`
+		From   int64    `json:"from"`
+		To     int64    `json:"to"`
+		Width  float64  `json:"width"`
 		Segs   []segBox `json:"segs"`
 		Labels []struct {
 			Text      string  `json:"text"`
