@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 func TestAliveStamp(t *testing.T) {
@@ -136,7 +138,7 @@ func TestKeeperDatesStopsAndSleeps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "history.log")
+			path := filepath.Join(testutil.TempDir(t), "history.log")
 			clk := &fakeNow{t: t0}
 			tt.run(t, path, clk)
 			got := gaps(t, path)
@@ -156,7 +158,7 @@ func TestKeeperDatesStopsAndSleeps(t *testing.T) {
 // TestKeeperBeatsOnlyAfterOpen: the records of a Keeper that never beats are never split by
 // gaps however far apart they are (a history read back, a test's records).
 func TestKeeperBeatsOnlyAfterOpen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "history.log")
+	path := filepath.Join(testutil.TempDir(t), "history.log")
 	k, err := OpenKeeper(path, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -185,13 +187,15 @@ const beaterPathEnv = "SPOTWATCH_HISTORY_BEATER"
 // TestHelperBeater is the child process of TestKeeperDatesAKill, not a test of its own
 // (without the environment variable it does nothing): it opens a Keeper on the history named by
 // SPOTWATCH_HISTORY_BEATER, appends a record, prints "beat" after each of its beats (every
-// 20 ms) and waits to be killed.
+// 20 ms) until it is killed.
 func TestHelperBeater(t *testing.T) {
 	path := os.Getenv(beaterPathEnv)
 	if path == "" {
 		return
 	}
-	k, err := OpenKeeper(path, Options{Beat: 20 * time.Millisecond})
+	// Beats come every 20 ms, well within the interval, so that a busy machine's scheduling
+	// never makes a silence of three intervals (an "asleep" gap) in this test.
+	k, err := OpenKeeper(path, Options{Beat: time.Second})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -200,7 +204,7 @@ func TestHelperBeater(t *testing.T) {
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
 		k.Beat()
 		fmt.Println("beat")
-		time.Sleep(k.BeatInterval())
+		time.Sleep(20 * time.Millisecond)
 	}
 	fmt.Fprintln(os.Stderr, "beater: not killed within a minute")
 	os.Exit(3)
@@ -210,7 +214,7 @@ func TestHelperBeater(t *testing.T) {
 // end; the next Keeper records the time from the child's last alive stamp to its own start as
 // "stopped", and the state record before it is kept whole.
 func TestKeeperDatesAKill(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "history.log")
+	path := filepath.Join(testutil.TempDir(t), "history.log")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperBeater$", "-test.count=1")
 	cmd.Env = append(os.Environ(), beaterPathEnv+"="+path)
 	var stderr strings.Builder
