@@ -134,7 +134,7 @@ func (b *Browser) read(r io.Reader) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.dead = fmt.Errorf("Chromium's DevTools pipe ended (%v); its stderr:\n%s", err, b.stderr.String())
+	b.dead = fmt.Errorf("the DevTools pipe from Chromium ended (%v); its stderr:\n%s", err, b.stderr.String())
 	for id, ch := range b.waiting {
 		close(ch)
 		delete(b.waiting, id)
