@@ -13,7 +13,7 @@ set -euo pipefail
 packages=(
 	iproute2 iptables nftables dnsmasq-base ca-certificates procps util-linux
 	dbus xvfb dunst imagemagick xdotool haskell-gtk-sni-tray-utils fonts-dejavu-core
-	desktop-file-utils binutils rpm2cpio cpio passwd init-system-helpers opensnitch
+	desktop-file-utils binutils rpm2cpio cpio passwd init-system-helpers opensnitch chromium
 	unbound squid-openssl mitmproxy openssl curl
 	"$@"
 )

@@ -197,7 +197,7 @@ func TestCodeHTML(t *testing.T) {
 		"one ` alone":                       "one ` alone",
 	}
 	for in, want := range tests {
-		if got := codeHTML(in); got != want {
+		if got := codeHTML(in, false); got != want {
 			t.Errorf("codeHTML(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -87,8 +87,8 @@ const (
 // actionTimeout bounds one menu action's requests to the daemon.
 const actionTimeout = 15 * time.Second
 
-// historyLimit is how many state changes the history page shows.
-const historyLimit = 200
+// historyLimit is how many state changes the history page reads: a week of them, even flapping.
+const historyLimit = 1000
 
 // Run shows the tray and notifications until ctx ends or the user picks Quit. On macOS it must
 // be called from the main goroutine (Cocoa's rule).

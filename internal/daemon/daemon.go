@@ -133,6 +133,7 @@ func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, err
 	d.cfgMod, d.cfgSize = fileStamp(d.cfgPath)
 	d.run(func() { d.watchConfig(ctx) })
 	d.run(func() { d.retryStorage(ctx) })
+	d.run(func() { beat(ctx, d.store) })
 	log.Info("spotwatch daemon started", "version", version.Version, "socket", socket, "history", histPath, "config", cfgPathOrDefaults(d.cfgPath))
 	return d, nil
 }
@@ -179,6 +180,22 @@ func (d *daemon) retryStorage(ctx context.Context) {
 			}
 		}
 		tick.Stop()
+	}
+}
+
+// beat stamps the history alive every beat interval, so that a kill, a power loss or a sleep
+// shows in the history as a gap (docs/design.md, "The Monitor").
+func beat(ctx context.Context, store *history.Keeper) {
+	store.Beat()
+	tick := time.NewTicker(store.BeatInterval())
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			store.Beat()
+		}
 	}
 }
 

@@ -234,6 +234,11 @@ func TestRunShutdownReleasesSocketAndLock(t *testing.T) {
 
 	second := start(t, opts)
 	waitCause(t, second, diagnosis.CauseOK)
+	// The time between the two daemons is a gap in the history, never the first one's state.
+	recs, _, err = history.Read(opts.HistoryPath, nil)
+	if err != nil || len(recs) < 2 || recs[1].Kind != history.KindStopped || recs[1].Duration <= 0 || recs[1].Time.Before(recs[0].Time) {
+		t.Errorf("history after a restart: %+v, %v; want the first state change, then a stop", recs, err)
+	}
 }
 
 // TestRunRefusesASecondDaemon: a second daemon on a running one's state directory fails at

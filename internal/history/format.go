@@ -12,16 +12,17 @@ import (
 	"time"
 )
 
-// Record is one state change.
+// Record is one state change, or (Kind set) a stretch of time in which spotwatch did not watch.
 type Record struct {
-	Time     time.Time     `json:"time"`                  // when the new state began
+	Kind     string        `json:"kind,omitempty"`        // "": a state change; KindStopped or KindAsleep: a gap from Time for Duration
+	Time     time.Time     `json:"time"`                  // when the new state (or the gap) began
 	Code     int           `json:"code"`                  // Spotify error code 0, 4 or 7; -1 for unknown/checking
 	Cause    string        `json:"cause"`                 // stable cause id, e.g. "dns_filtered"
 	Title    string        `json:"title"`                 // one-line title of the new state
 	Summary  string        `json:"summary"`               // what was found
 	Short    string        `json:"short_cause,omitempty"` // the cause as a short phrase naming the product, e.g. "blocked by Pi-hole"
 	Previous string        `json:"previous,omitempty"`    // the cause before
-	Duration time.Duration `json:"duration_ns"`           // how long the previous state lasted
+	Duration time.Duration `json:"duration_ns"`           // how long the previous state lasted; for a gap, how long the gap lasted
 }
 
 // Damage describes one region of a history file that held no valid record and was skipped.

@@ -47,6 +47,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // DefaultMaxBytes is the size bound of a history file when Options.MaxBytes is 0: about
@@ -63,6 +64,12 @@ type Options struct {
 	MaxBytes int64
 	// Logger receives the damage found and repaired; nil discards it.
 	Logger *slog.Logger
+	// Beat is how often a Keeper's owner calls Keeper.Beat; 0 means DefaultBeat. A Store
+	// ignores it.
+	Beat time.Duration
+	// Now is the Keeper's clock for its alive stamps and gaps; nil means time.Now. A Store
+	// ignores it.
+	Now func() time.Time
 }
 
 // Store is an open history file. Its methods are safe for concurrent use.
