@@ -45,6 +45,7 @@ type pace struct {
 	opened    int           // connections to Spotify that opened
 	apOpened  int           // of which to access points
 	https     int           // Spotify HTTPS endpoints the app needs (apresolve aside)
+	dnsHeard  bool          // the resolver answered a query (silence.go)
 	changed   chan struct{} // closed and replaced when rtt or firstDial is first set
 }
 
