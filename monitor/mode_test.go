@@ -109,6 +109,7 @@ func TestMonitorLightMode(t *testing.T) {
 		t.Errorf("a light check's event: check %+v, status title %q; want the light result and the full check's diagnosis kept", ev.Check, ev.Status.Title)
 	}
 	h.m.NetworkChanged()
+	h.waitDeadline(h.clk.Now().Add(networkSettle))
 	h.settleToCheck()
 	step("network change: full", "F", diagnosis.CauseOK, ModeFull, Event{Status: h.m.Status()})
 	_, ev = h.toNext()
