@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Reproduces every figure of README "Performance" and prints the table (`make bench`).
 # Needs root (loopback ports below 1024, network namespaces). The idle-daemon figure takes
-# IDLE (default 10m); IDLE=1m gives a quick, rougher reading.
+# IDLE (default 10m); IDLE=1m gives a quick, rougher reading. The side-by-side run with gatus
+# v5.15.0 (bench/gatus.sh builds it once) takes BENCH_WINDOW (default 10m; BENCH_WINDOW=2m for CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IDLE=${IDLE:-10m}
+BENCH_WINDOW=${BENCH_WINDOW:-10m}
 out=${BENCH_OUT:-bench/out}
 mkdir -p "$out"
 gotest() { go test -count=1 "$@"; }
@@ -17,10 +19,14 @@ gotest -run '^$' -bench CheckProcess -benchtime 30x ./cmd/spotwatch >"$out/proce
 echo "lab: every cause, route change, bytes on the wire → $out/lab.txt, $out/wire.txt" >&2
 gotest -v -run 'TestLabScenarios$|TestLabDaemonReactsToRouteChange' ./internal/lab >"$out/lab.txt"
 gotest -run '^$' -bench LabHealthyCheckBytes -benchtime 5x ./internal/lab >"$out/wire.txt"
+echo "lab: light mode, every cause, silence verdicts → $out/light.txt" >&2
+gotest -v -run 'TestLabLight' -timeout 30m ./internal/lab >"$out/light.txt"
 echo "soak: 5,000 checks with random faults → $out/soak.txt" >&2
 gotest -run '^$' -bench Soak -benchtime 1x -timeout 30m ./monitor/... >"$out/soak.txt"
 echo "idle daemon for $IDLE → $out/idle.txt" >&2
 gotest ./cmd/spotwatch -run '^$' -bench IdleDaemon -benchtime 1x -timeout 60m -idle "$IDLE" >"$out/idle.txt"
+echo "gatus v5.15.0 beside the daemon for $BENCH_WINDOW → $out/gatus.txt" >&2
+GATUS_BIN=$(bench/gatus.sh) BENCH_WINDOW=$BENCH_WINDOW gotest -v -run '^$' -bench LabIdleVsGatus -benchtime 1x -timeout 60m ./internal/lab >"$out/gatus.txt"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/spotwatch" ./cmd/spotwatch
 
 metric() { # metric FILE BENCH UNIT → the value before UNIT on BENCH's line
@@ -48,4 +54,11 @@ printf '| goroutines / FDs / heap after 5,000 checks vs after 10 | flat | %s→%
 	"$(metric "$out/soak.txt" BenchmarkSoak fds-before)" "$(metric "$out/soak.txt" BenchmarkSoak fds-after)" \
 	"$(metric "$out/soak.txt" BenchmarkSoak heapKB-before)" "$(metric "$out/soak.txt" BenchmarkSoak heapKB-after)"
 printf '| binary size (linux/amd64, -trimpath -ldflags "-s -w") | < 15 MB | %s bytes |\n' "$(stat -c %s "$out/spotwatch")"
+g() { metric "$out/gatus.txt" BenchmarkLabIdleVsGatus "$1"; }
+printf '\n| figure (lab, side by side, 4 probes a round) | gatus v5.15.0 | spotwatch | target |\n|---|---|---|---|\n'
+printf '| idle daemon CPU over %s at a 60 s interval | %s s | %s s | ≤ 0.5× gatus |\n' "$BENCH_WINDOW" "$(g gatus-CPU-s)" "$(g spotwatch-CPU-s)"
+printf '| bytes on the wire per healthy round | %s B | %s B | ≤ 3 KB |\n' "$(g gatus-bytes/round)" "$(g spotwatch-bytes/round)"
+printf '| idle RSS after %s | %s MB | %s MB | < 15 MB |\n' "$BENCH_WINDOW" "$(g gatus-RSS-MB)" "$(g spotwatch-RSS-MB)"
+printf '| internet_down / dns_down verdict in the daemon (lab) | — | %s / %s ms | < 1.5 s |\n' \
+	"$(grep -o 'silence-verdict-ms internet_down: [0-9]*' "$out/light.txt" | awk '{print $3}')" "$(grep -o 'silence-verdict-ms dns_down: [0-9]*' "$out/light.txt" | awk '{print $3}')"
 printf '\nmicro-benchmarks: %s (compare two commits with bench/compare.sh)\n' "$out/micro.txt"

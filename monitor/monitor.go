@@ -31,6 +31,8 @@ type Settings struct {
 	Fail            int           // consecutive failing checks before the state turns failing
 	Recover         int           // consecutive good checks before it turns good again
 	Confirm         time.Duration // how soon a check that disagrees with the state is repeated; 0 = confirmDelay
+	LightCheck      bool          // a light check while the state is ok (mode.go)
+	FullCheckEvery  time.Duration // in light mode, a full check at least this often; 0 = every check is full
 }
 
 // HistoryWriter keeps every state change; the daemon passes a durable history.Store.
@@ -57,6 +59,7 @@ type Status struct {
 	PausedUntil    *time.Time      `json:"paused_until,omitempty"`  // notifications paused until then
 	Checks         int64           `json:"checks"`                  // checks since start
 	InternalErrors int64           `json:"internal_errors"`         // checks that failed inside spotwatch (a panic, its own resources exhausted)
+	Mode           string          `json:"mode,omitempty"`          // the last check's: "light" or "full" (mode.go)
 	// Storage is set by the daemon while its history cannot be written (kept in memory).
 	Storage *history.Health `json:"storage,omitempty"`
 }
@@ -110,6 +113,7 @@ type Monitor struct {
 	subs      map[int]chan Event
 	nextSub   int
 	unwritten []history.Record // state changes in memory, not yet given to the history (oldest first)
+	mode      modeState
 
 	// histMu is held while records are given to the history, outside mu: Status and the
 	// subscribers never wait on the disk, and records are written in the order of the state
@@ -175,8 +179,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 }
 
-// CheckNow asks for a check as soon as the current one (if any) ends; requests coalesce.
+// CheckNow asks for a full check as soon as the current one (if any) ends; requests coalesce.
 func (m *Monitor) CheckNow() {
+	m.wantFull()
 	select {
 	case m.checkNow <- struct{}{}:
 	default:
@@ -186,6 +191,7 @@ func (m *Monitor) CheckNow() {
 // NetworkChanged reports a route, address or power change; a burst of them gives one check
 // once the network has been quiet for networkSettle.
 func (m *Monitor) NetworkChanged() {
+	m.wantFull()
 	select {
 	case m.netChange <- struct{}{}:
 	default:
@@ -196,6 +202,7 @@ func (m *Monitor) NetworkChanged() {
 func (m *Monitor) Reload(s Settings, check CheckFunc) {
 	m.mu.Lock()
 	m.settings, m.check = s, check
+	m.mode.wantFull = true
 	m.mu.Unlock()
 	select {
 	case m.reloaded <- struct{}{}:
@@ -248,14 +255,23 @@ func (m *Monitor) Subscribe() (<-chan Event, func()) {
 func (m *Monitor) runCheck(ctx context.Context) {
 	m.mu.Lock()
 	check, timeout := m.check, m.settings.Timeout
+	req := m.requestLocked()
 	m.mu.Unlock()
-	res, ok := m.safeCheck(ctx, check, timeout)
+	res, ok, light := m.runRequested(ctx, check, timeout, req)
 	if ctx.Err() != nil {
 		return
 	}
 	m.mu.Lock()
 	m.status.Checks++
 	m.status.LastCheck = m.clock.Now()
+	if light {
+		// Spotify still works: the state and its diagnosis (the last full check's) stand.
+		m.status.Mode, m.status.LastCheckMS = ModeLight, res.DurationMS
+		m.publishLocked(Event{Type: EventCheck, Status: m.status, Check: &res})
+		m.mu.Unlock()
+		return
+	}
+	m.status.Mode = ModeFull
 	if !ok {
 		m.status.InternalErrors++
 		m.publishLocked(Event{Type: EventCheck, Status: m.status})
@@ -263,6 +279,7 @@ func (m *Monitor) runCheck(ctx context.Context) {
 		return
 	}
 	m.status.LastCheckMS = res.DurationMS
+	m.noteFullLocked(res)
 	m.applyLocked(res)
 	m.publishLocked(Event{Type: EventCheck, Status: m.status, Check: &res})
 	changed := len(m.unwritten) > 0
@@ -394,5 +411,7 @@ func SettingsFrom(cfg *config.Config) Settings {
 		Timeout:         cfg.Timeout,
 		Fail:            cfg.Thresholds.Fail,
 		Recover:         cfg.Thresholds.Recover,
+		LightCheck:      cfg.LightCheck,
+		FullCheckEvery:  cfg.FullCheckEvery,
 	}
 }

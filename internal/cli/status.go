@@ -158,7 +158,13 @@ func writeStatus(w io.Writer, st monitor.Status, now time.Time, color bool) {
 	writeText(w, st.Result, color)
 	fmt.Fprintf(w, "State since %s (%s).", st.Since.Local().Format("Jan 2 15:04"), tray.HumanDuration(now.Sub(st.Since)))
 	if !st.LastCheck.IsZero() {
-		fmt.Fprintf(w, " Last check %s (%.1f s), %d checks so far.", st.LastCheck.Local().Format("15:04:05"), float64(st.LastCheckMS)/1000, st.Checks)
+		mode := ""
+		if st.Mode == monitor.ModeLight {
+			mode = " light" // docs/design.md §6 "Light mode"
+		} else if st.Mode == monitor.ModeFull {
+			mode = " full"
+		}
+		fmt.Fprintf(w, " Last%s check %s (%.1f s), %d checks so far.", mode, st.LastCheck.Local().Format("15:04:05"), float64(st.LastCheckMS)/1000, st.Checks)
 	}
 	fmt.Fprintln(w)
 	if st.PendingCause != "" {

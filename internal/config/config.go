@@ -31,6 +31,8 @@ type Config struct {
 	Interval        time.Duration // "interval": between checks while healthy
 	FailingInterval time.Duration // "failing_interval": between checks while a problem lasts
 	Timeout         time.Duration // "timeout": one check's deadline; never longer than FailingInterval
+	LightCheck      bool          // "light_check": while all is well, a light check instead of the full one
+	FullCheckEvery  time.Duration // "full_check_every": a full check at least this often in light mode; at least Interval
 	Thresholds      Thresholds    // "thresholds"
 	Notify          Notify        // "notify"
 	Spotify         Spotify       // "spotify"

@@ -26,12 +26,37 @@ import (
 	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
+// TestFullCheckEveryFollowsALongInterval: a file that sets an interval longer than the default
+// full_check_every (and was valid before the key existed) gets a full check every interval;
+// one that sets both the wrong way round is an error (TestParseErrors).
+func TestFullCheckEveryFollowsALongInterval(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		want time.Duration
+	}{
+		{"interval: 2h\n", 2 * time.Hour},
+		{"interval: 2m\n", time.Hour},
+		{"interval: 2m\nfull_check_every: 3m\n", 3 * time.Minute},
+		{"light_check: false\n", time.Hour},
+	} {
+		cfg, err := Parse("test.yaml", []byte(tc.yaml))
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tc.yaml, err)
+		}
+		if cfg.FullCheckEvery != tc.want {
+			t.Errorf("Parse(%q): full_check_every %v, want %v", tc.yaml, cfg.FullCheckEvery, tc.want)
+		}
+	}
+}
+
 // TestDefault is the golden test of the defaults: the values of docs/design.md "Configuration", written out.
 func TestDefault(t *testing.T) {
 	want := &Config{
 		Interval:        60 * time.Second,
 		FailingInterval: 15 * time.Second,
 		Timeout:         5 * time.Second,
+		LightCheck:      true,
+		FullCheckEvery:  time.Hour,
 		Thresholds:      Thresholds{Fail: 2, Recover: 1},
 		Notify:          Notify{Enabled: true, OnRecovery: true, RepeatAfter: time.Hour},
 		Spotify: Spotify{

@@ -25,6 +25,7 @@ func parse(file string, data []byte, c *Config) (*Config, error) {
 	}
 	if len(d.errs) == 0 {
 		d.checkTimeout(c)
+		d.checkFullCheckEvery(c)
 	}
 	switch len(d.errs) {
 	case 0:
@@ -61,6 +62,8 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 		"interval":         d.duration(&c.Interval, minInterval),
 		"failing_interval": d.duration(&c.FailingInterval, minFailingInterval),
 		"timeout":          d.duration(&c.Timeout, minTimeout),
+		"light_check":      d.boolean(&c.LightCheck),
+		"full_check_every": d.duration(&c.FullCheckEvery, minInterval),
 		"thresholds": d.section(fields{
 			"fail":    d.integer(&c.Thresholds.Fail, 1, math.MaxInt),
 			"recover": d.integer(&c.Thresholds.Recover, 1, math.MaxInt),
@@ -112,6 +115,21 @@ func (d *decoder) checkTimeout(c *Config) {
 		return
 	}
 	d.errorf(d.keys["failing_interval"], "failing_interval", "must not be shorter than timeout (%s), got %s", c.Timeout, c.FailingInterval)
+}
+
+// checkFullCheckEvery checks that the light mode's full check is not more frequent than the
+// checks themselves: a shorter full_check_every would make every check a full one, silently.
+func (d *decoder) checkFullCheckEvery(c *Config) {
+	if c.FullCheckEvery >= c.Interval {
+		return
+	}
+	if k := d.keys["full_check_every"]; k != nil {
+		d.errorf(k, "full_check_every", "must not be shorter than interval (%s), got %s", c.Interval, c.FullCheckEvery)
+		return
+	}
+	// Only the default is shorter: a file that sets a long interval (valid before the key
+	// existed) gets a full check every interval.
+	c.FullCheckEvery = c.Interval
 }
 
 // document returns the root node of data's single YAML document, or nil when there is none.

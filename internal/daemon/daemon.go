@@ -264,13 +264,17 @@ func (d *daemon) reload(why string) {
 	d.log.Info("configuration reloaded", "trigger", why, "config", d.cfgPath)
 }
 
-// idleCheck runs a check, then hands the memory it used back to the OS: a daemon that checks
-// once a minute should not keep a check's worth of buffers resident in between.
+// idleCheck runs the check the monitor asks for (light or full, with the last good round trip),
+// then, after a full check, hands the memory it used back to the OS: a daemon that checks once
+// a minute should not keep a check's worth of buffers resident in between. A light check
+// allocates little; returning memory after it would cost more CPU than it saves.
 func idleCheck(checker *probe.Checker) monitor.CheckFunc {
-	check := checker.Diagnose
 	return func(ctx context.Context) diagnosis.Result {
-		defer debug.FreeOSMemory()
-		return check(ctx)
+		req := monitor.RequestFrom(ctx)
+		if !req.Light {
+			defer debug.FreeOSMemory()
+		}
+		return checker.DiagnoseWith(ctx, probe.CheckOptions{Light: req.Light, LastRTT: req.LastRTT})
 	}
 }
 

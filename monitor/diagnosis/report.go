@@ -113,6 +113,7 @@ type Detail struct {
 	Service      string   `json:"service,omitempty"`       // "apresolve" for the access-point resolver
 	Step         string   `json:"step,omitempty"`          // where a failure happened: dns, connect, proxy, tls, http
 	Software     string   `json:"software,omitempty"`      // a DNS server's own answer to version.bind (CHAOS TXT)
+	Resumed      bool     `json:"resumed,omitempty"`       // the TLS session was resumed (a light check's)
 }
 
 // Facts are what spotwatch learns from the machine itself, without traffic.
@@ -160,9 +161,12 @@ type Proxy struct {
 type Report struct {
 	StartedAt time.Time     `json:"started_at"`
 	Duration  time.Duration `json:"-"`
-	OS        string        `json:"os"` // the GOOS the fix is written for
-	Facts     Facts         `json:"facts"`
-	Probes    []Probe       `json:"probes"`
+	// RTT is the link's round trip as the fastest internet reference measured it; 0 when none
+	// answered. A monitor keeps the last good check's to judge silence (docs/design.md §4).
+	RTT    time.Duration `json:"-"`
+	OS     string        `json:"os"` // the GOOS the fix is written for
+	Facts  Facts         `json:"facts"`
+	Probes []Probe       `json:"probes"`
 }
 
 // Diagnosis is what a Report means for the user.

@@ -16,6 +16,10 @@ type Result struct {
 	StartedAt  time.Time `json:"started_at"`
 	DurationMS int64     `json:"duration_ms"`
 	Version    string    `json:"version"`
+	// RTT is the report's round trip (Report.RTT); Light says the result is a light check's
+	// (docs/design.md §6). Neither is part of `check --json`.
+	RTT   time.Duration `json:"-"`
+	Light bool          `json:"-"`
 }
 
 // NewResult joins a report and its diagnosis.
@@ -30,6 +34,7 @@ func NewResult(rep Report, d Diagnosis) Result {
 		Facts:      rep.Facts,
 		StartedAt:  rep.StartedAt,
 		DurationMS: rep.Duration.Milliseconds(),
+		RTT:        rep.RTT,
 		Version:    version.Version,
 	}
 }

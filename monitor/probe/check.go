@@ -7,6 +7,7 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
@@ -50,11 +51,13 @@ type Checker struct {
 	spotifyHTTPS []*url.URL
 	names        []string
 	dnsServer    string
+	sessions     tls.ClientSessionCache // the light check's TLS sessions, resumed from check to check
 }
 
 // New prepares checks for cfg.
 func New(cfg *config.Config, opts Options) (*Checker, error) {
-	c := &Checker{cfg: cfg, log: opts.Logger, facts: opts.Facts, getenv: opts.Getenv, goos: opts.GOOS}
+	c := &Checker{cfg: cfg, log: opts.Logger, facts: opts.Facts, getenv: opts.Getenv, goos: opts.GOOS,
+		sessions: tls.NewLRUClientSessionCache(lightSessions)}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -125,6 +128,12 @@ func publicRoots(extra string) (*x509.CertPool, error) {
 // Check runs one check: local facts, then every probe concurrently under the configured
 // deadline, returning as soon as the evidence decides.
 func (c *Checker) Check(ctx context.Context) diagnosis.Report {
+	return c.CheckWith(ctx, CheckOptions{})
+}
+
+// CheckWith is Check with what a monitor knows from earlier checks (o.Light is not looked at:
+// DiagnoseWith runs the light check).
+func (c *Checker) CheckWith(ctx context.Context, o CheckOptions) diagnosis.Report {
 	start := time.Now()
 	rep := diagnosis.Report{StartedAt: start.UTC().Truncate(time.Millisecond), OS: c.goos}
 	var px *url.URL
@@ -136,6 +145,7 @@ func (c *Checker) Check(ctx context.Context) diagnosis.Report {
 	path := newNetPath(c.cfg.DNS.Server, dnsTimeout(c.cfg.Timeout), rep.Facts.HostsEntries, ipv6)
 	path.pace = newPace(len(c.spotifyHTTPS))
 	r := newRun(ctx, path.pace, c.log)
+	r.silenceAfter = silenceBudget(o.LastRTT)
 
 	client := httpClient(path, envProxyFunc(c.getenv))
 	for _, ref := range c.cfg.Internet.HTTP {
@@ -180,6 +190,7 @@ func (c *Checker) Check(ctx context.Context) diagnosis.Report {
 		rep.Probes[i] = cleanProbe(p)
 	}
 	rep.Duration = time.Since(start)
+	rep.RTT, _ = path.pace.roundTrip()
 	return rep
 }
 

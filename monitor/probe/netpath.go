@@ -161,6 +161,9 @@ func (p *netPath) resolveFamily(ctx context.Context, network, host string) ([]ne
 		attempt, cancelAttempt := context.WithTimeout(ctx, dnsAttempt)
 		addrs, err := p.resolver.LookupNetIP(attempt, network, host)
 		cancelAttempt()
+		if dnsErr := (*net.DNSError)(nil); err == nil || errors.As(err, &dnsErr) && !dnsErr.IsTimeout && attempt.Err() == nil {
+			p.pace.heardDNS()
+		}
 		if err == nil {
 			for i, a := range addrs {
 				addrs[i] = a.Unmap()

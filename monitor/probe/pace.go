@@ -53,6 +53,7 @@ type pace struct {
 	firstDial time.Time     // when the first connection to Spotify began
 	opened    int           // connections to Spotify that opened
 	https     int           // Spotify HTTPS endpoints the app needs (apresolve aside)
+	dnsHeard  bool          // the resolver answered a query (silence.go)
 	changed   chan struct{} // closed and replaced when rtt or firstDial is first set
 }
 

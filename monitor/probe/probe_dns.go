@@ -101,10 +101,10 @@ func exchange(ctx context.Context, msg *dns.Msg, server string) (*dns.Msg, error
 	for {
 		attempt, cancel := context.WithTimeout(ctx, dnsAttempt)
 		client := &dns.Client{Net: "udp"}
-		resp, _, err := client.ExchangeContext(attempt, msg, server)
+		resp, err := exchangeOnce(attempt, client, msg, server)
 		if err == nil && resp.Truncated {
 			client.Net = "tcp"
-			resp, _, err = client.ExchangeContext(attempt, msg, server)
+			resp, err = exchangeOnce(attempt, client, msg, server)
 		}
 		cancel()
 		var ne net.Error
@@ -112,6 +112,21 @@ func exchange(ctx context.Context, msg *dns.Msg, server string) (*dns.Msg, error
 			return resp, err
 		}
 	}
+}
+
+// exchangeOnce is one query over a connection that ctx's end interrupts: miekg/dns only reads
+// a context's deadline, and a check ended early (the connect budget, silence) must not wait
+// out an attempt.
+func exchangeOnce(ctx context.Context, client *dns.Client, msg *dns.Msg, server string) (*dns.Msg, error) {
+	conn, err := client.DialContext(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	resp, _, err := client.ExchangeWithConnContext(ctx, msg, conn)
+	return resp, err
 }
 
 // readDNSAnswer fills a probe from a DNS response and returns the failure it shows, if any.

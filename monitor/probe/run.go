@@ -21,6 +21,9 @@ type run struct {
 	done    chan taskDone
 	pending map[diagnosis.Role]int
 	started int
+
+	silenceAfter time.Duration // when > 0, silence that lasts this long decides the check (silence.go)
+	silenced     bool          // it did
 }
 
 type taskDone struct {
@@ -83,6 +86,12 @@ func (r *run) wait(startControl func()) []diagnosis.Probe {
 			budgetOver = false
 		}
 	}
+	var silenceC <-chan time.Time
+	if r.silenceAfter > 0 {
+		silence := time.NewTimer(r.silenceAfter)
+		defer silence.Stop()
+		silenceC = silence.C
+	}
 	for r.pending[diagnosis.RoleSpotify]+r.pending[diagnosis.RoleReference]+r.pending[diagnosis.RoleControl] > 0 {
 		var paceChanged <-chan struct{}
 		if budget == nil {
@@ -103,17 +112,25 @@ func (r *run) wait(startControl func()) []diagnosis.Probe {
 			budgetC, budgetOver = nil, true
 			cut()
 			continue
+		case <-silenceC:
+			silenceC = nil
+			if r.pace.silent(probes) {
+				r.log.Debug("silence past the budget of the last good round trip: ending the check", "pending", r.pending)
+				r.silenced = true
+				r.cancel(errSilence)
+			}
+			continue
 		case <-deadline:
 			// The deadline passed: give tasks a moment to report what they saw as they unwind.
 			deadline, grace = nil, time.After(unwindGrace)
 			continue
 		case <-grace:
 			r.log.Warn("probes did not stop at the deadline", "pending", r.pending)
-			return finished(probes)
+			return r.finished(probes)
 		}
 		r.pending[d.role]--
 		probes = append(probes, d.probes...)
-		if !controlStarted && (spotifyDNSFailed(d.probes) || foreignAnswer(d.probes)) {
+		if !controlStarted && !r.silenced && (spotifyDNSFailed(d.probes) || foreignAnswer(d.probes)) {
 			controlStarted = true
 			startControl()
 		}
@@ -125,6 +142,15 @@ func (r *run) wait(startControl func()) []diagnosis.Probe {
 			// budget ran out: ask again with each result.
 			cut()
 		}
+	}
+	return r.finished(probes)
+}
+
+// finished is what the check reports: after a silence cut, the probes it interrupted as the
+// timeouts they stood for; then without the probes cut short for want of need.
+func (r *run) finished(probes []diagnosis.Probe) []diagnosis.Probe {
+	if r.silenced {
+		probes = silenced(probes, r.pace.dnsAnswered())
 	}
 	return finished(probes)
 }
