@@ -359,7 +359,10 @@ func flatpakNetwork(data []byte) string {
 // --- snap --------------------------------------------------------------------------------------
 
 // snapNetworkDisconnected reads the output of `snap connections spotify`: true when the plug
-// spotify:network is listed with no slot ("-").
+// spotify:network is listed with no slot ("-"). snapd (cmd/snapd/cli/cmd_connections.go) prints
+// a header and one row a plug or slot, columns Interface, Plug, Slot, Notes aligned with spaces;
+// asked about one snap it lists its disconnected plugs too, as "network  spotify:network  -  -".
+// The header is translated, the rows are not.
 func snapNetworkDisconnected(out []byte) bool {
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
