@@ -3,14 +3,18 @@
 package probe
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
 	"github.com/spotwatch/spotwatch/internal/appconn"
 	"github.com/spotwatch/spotwatch/internal/winfw"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
 // defaultWindowsRules reads Windows Defender Firewall's rules against Spotify (internal/winfw:
-// the registry, read-only, no admin). The security suites are not asked here: that starts
-// PowerShell, too slow for every check.
+// the registry, read-only, no admin). The security suites come from osAppRules' cache.
 func defaultWindowsRules() ([]diagnosis.AppRule, []string, error) {
 	rules, err := winfw.SpotifyRules()
 	return rules, nil, err
@@ -23,6 +27,22 @@ func defaultConnections() *diagnosis.AppConnections {
 	return &c
 }
 
-// osAppRules: no rule files are read on this OS; Windows' firewall rules come through
-// FactsSource.WindowsRules.
-func osAppRules(FactsSource, func(string) string) ([]diagnosis.AppRule, []error) { return nil, nil }
+// osAppRules returns the security suites registered in Windows Security Center, from the cache
+// file in the user's cache folder (%LOCALAPPDATA%\spotwatch), which asks PowerShell at most every
+// 6 hours (winfw.SuitesCache); Windows Defender Firewall's rules come through
+// FactsSource.WindowsRules. With src.AppRoot set (a test's machine) Security Center is not asked.
+func osAppRules(src FactsSource, _ func(string) string) ([]diagnosis.AppRule, []string, []error) {
+	if src.AppRoot != "" {
+		return nil, nil, nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return nil, nil, []error{fmt.Errorf("finding the cache folder for Security Center's products: %w", err)}
+	}
+	cache := winfw.SuitesCache{Path: filepath.Join(dir, "spotwatch", "security-center.json"), Lookup: winfw.SecuritySuites}
+	suites, err := cache.Suites(context.Background())
+	if err != nil {
+		return nil, suites, []error{fmt.Errorf("reading the security suites installed: %w", err)}
+	}
+	return nil, suites, nil
+}
