@@ -152,7 +152,7 @@ func BenchmarkParseSuites(b *testing.B) {
 
 // BenchmarkSuitesCacheHit: what a check pays when the cached answer is fresh.
 func BenchmarkSuitesCacheHit(b *testing.B) {
-	dir := b.TempDir()
+	dir := testutil.TempDir(b)
 	calls := 0
 	c := SuitesCache{Path: filepath.Join(dir, "security-center.json"), Lookup: func(context.Context) ([]string, error) {
 		calls++
