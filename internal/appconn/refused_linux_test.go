@@ -46,9 +46,8 @@ func TestRefusedLeavesNoTrace(t *testing.T) {
 	}
 
 	type result struct {
-		refusedErr        error
-		refused, stalled  string // the sockets' states in the table, "" = not in it
-		refusedFD, stalFD int
+		refusedErr       error
+		refused, stalled string // the sockets' states in the table, "" = not in it
 	}
 	ch := make(chan result)
 	go func() {
