@@ -105,8 +105,8 @@ func luluBlocksSpotify(key string, f map[string]any, now time.Time) (string, boo
 	if addr == "" || addr == luluAny {
 		return target, true
 	}
-	regex, _ := number(f["isEndpointAddrRegex"])
-	if matchesSpotify(addr, regex != 0) {
+	kind, _ := number(f["isEndpointAddrRegex"])
+	if matchesSpotify(addr, kind) {
 		return target + " to " + addr, true
 	}
 	return "", false
@@ -148,25 +148,44 @@ var (
 	otherHosts   = []string{"example.org", "www.google.com", "doubleclick.net"}
 )
 
-// matchesSpotify: a rule's endpoint (a host, a glob with *, or a regular expression) matches
-// Spotify's servers and not every host.
-func matchesSpotify(addr string, isRegex bool) bool {
-	match := func(h string) bool { return strings.EqualFold(strings.TrimSuffix(addr, "."), h) || isUnder(h, addr) }
+// LuLu's endpoint types, a Rule's isEndpointAddrRegex (Shared/consts.h EndpointType; the older
+// boolean reads as exact or regex).
+const (
+	endpointExact = 0
+	endpointRegex = 1
+	endpointCIDR  = 2
+	endpointGlob  = 3
+)
+
+// matchesSpotify: a rule's endpoint of LuLu's kind matches Spotify's servers and not every host.
+// LuLu compares an exact endpoint with the connection's host name and address, case aside; runs
+// a regular expression (or a glob made into one) over them; and tests an address range, which
+// names no host: spotwatch cannot tell whether Spotify's addresses fall in it, so it does not
+// count.
+func matchesSpotify(addr string, kind int64) bool {
 	switch {
-	case isRegex:
+	case kind == endpointCIDR:
+		return false
+	case kind == endpointRegex:
 		re, err := regexp.Compile("(?i)" + addr)
 		if err != nil {
 			return false
 		}
-		match = re.MatchString
-	case strings.Contains(addr, "*"):
-		match = func(h string) bool { ok, _ := path.Match(strings.ToLower(addr), h); return ok }
+		return slices.ContainsFunc(spotifyHosts, re.MatchString) && !slices.ContainsFunc(otherHosts, re.MatchString)
+	case kind == endpointGlob || strings.Contains(addr, "*"):
+		match := func(h string) bool { ok, _ := path.Match(strings.ToLower(addr), h); return ok }
+		return slices.ContainsFunc(spotifyHosts, match) && !slices.ContainsFunc(otherHosts, match)
 	}
-	return slices.ContainsFunc(spotifyHosts, match) && !slices.ContainsFunc(otherHosts, match)
+	return isSpotifyServer(addr)
 }
 
-// isUnder: host is domain or under it, for a rule naming a domain (spotify.com).
-func isUnder(host, domain string) bool {
-	domain = strings.ToLower(strings.TrimPrefix(domain, "."))
-	return domain != "" && strings.HasSuffix(host, "."+domain)
+// isSpotifyServer: host is one of Spotify's servers, under spotify.com, scdn.co or spotifycdn.com.
+func isSpotifyServer(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	for _, d := range []string{"spotify.com", "scdn.co", "spotifycdn.com"} {
+		if strings.HasSuffix(h, "."+d) {
+			return true
+		}
+	}
+	return false
 }

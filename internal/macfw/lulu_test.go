@@ -85,24 +85,28 @@ func TestParseLuLuRulesBadInput(t *testing.T) {
 
 func TestMatchesSpotify(t *testing.T) {
 	for _, tt := range []struct {
-		addr  string
-		regex bool
-		want  bool
+		addr string
+		kind int64
+		want bool
 	}{
-		{"apresolve.spotify.com", false, true},
-		{"spotify.com", false, true},
-		{"scdn.co", false, true},
-		{"*.spotify.com", false, true},
-		{"*", false, false}, // handled before: every host, not Spotify's
-		{"pubads.g.doubleclick.net", false, false},
-		{"104.199.65.124", false, false},
-		{`.*\.spotify\.com`, true, true},
-		{".*", true, false},
-		{"(", true, false},
-		{"notspotify.com", false, false},
+		{"apresolve.spotify.com", endpointExact, true},
+		{"AP-GEW4.SPOTIFY.COM.", endpointExact, true},
+		{"i.scdn.co", endpointExact, true},
+		{"spotify.com", endpointExact, false}, // exact: the site, not the servers the app uses
+		{"*.spotify.com", endpointGlob, true},
+		{"*.spotify.com", endpointExact, true}, // a * makes a glob, as LuLu's endpointTypeForAddress
+		{"*", endpointGlob, false},             // every host, not Spotify's: handled before
+		{"pubads.g.doubleclick.net", endpointExact, false},
+		{"104.199.65.124", endpointExact, false},
+		{"35.186.224.0/24", endpointCIDR, false},
+		{`.*\.spotify\.com`, endpointRegex, true},
+		{`spotify`, endpointRegex, true},
+		{".*", endpointRegex, false},
+		{"(", endpointRegex, false},
+		{"notspotify.com", endpointExact, false},
 	} {
-		if got := matchesSpotify(tt.addr, tt.regex); got != tt.want {
-			t.Errorf("matchesSpotify(%q, %v) = %v, want %v", tt.addr, tt.regex, got, tt.want)
+		if got := matchesSpotify(tt.addr, tt.kind); got != tt.want {
+			t.Errorf("matchesSpotify(%q, %d) = %v, want %v", tt.addr, tt.kind, got, tt.want)
 		}
 	}
 }
