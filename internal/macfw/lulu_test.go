@@ -129,3 +129,19 @@ func FuzzParseLuLuRules(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseLuLuRules: what reading LuLu's rules costs a check on macOS, for a rules file of
+// 300 programs (testdata/lulu/many-rules.plist).
+func BenchmarkParseLuLuRules(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "lulu", "many-rules.plist"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		rules, err := ParseLuLuRules(data, LuLuRules, now)
+		if err != nil || len(rules) != 1 {
+			b.Fatalf("%+v, %v", rules, err)
+		}
+	}
+}

@@ -130,3 +130,11 @@ write("block-spotify-unsigned.plist",
 # LuLu's preferences (NSDictionary writeToFile:, an XML plist) choosing a profile.
 with open("preferences-profile.plist", "wb") as f:
     plistlib.dump({"currentProfile": "/Library/Objective-See/LuLu/Profiles/Work", "passiveMode": False, "allowApple": True}, f)
+# A large rules file for the benchmark: 300 programs with an allow rule each, Spotify blocked.
+many = [mdns]
+for i in range(300):
+    ident = f"com.example.app{i:03d}"
+    cs = signing(ident)
+    many.append(item(ident, cs, Rule(ident, f"/Applications/App {i:03d}.app/Contents/MacOS/App {i:03d}", f"App {i:03d}", ALLOW, cs=cs)))
+many.append(item("com.spotify.client", spotify, Rule("com.spotify.client", SPOTIFY, "Spotify", BLOCK, cs=spotify)))
+write("many-rules.plist", *many)
