@@ -5,8 +5,10 @@
 // spotwatch's own probes to the same servers connect are direct evidence that a rule blocks the
 // app rather than the network.
 //
-// Refused connections do not stay in the table (a reset closes them at once), so they cannot be
-// counted from it; a stall can.
+// Refused connections do not stay in the table, so they cannot be counted from it; a stall can.
+// On Linux a reset takes the socket out of /proc/net/tcp at once, even while the program still
+// holds it (TestRefusedLeavesNoTrace), and before that it is in SYN-SENT for one round trip only:
+// snapshots taken twice, or a hundred times, within a check would still miss nearly all of them.
 package appconn
 
 import (

@@ -178,3 +178,15 @@ func restoreDWord(t *testing.T, key, name string) func() {
 		}
 	}
 }
+
+// BenchmarkSecuritySuites: what one Security Center lookup costs (PowerShell's start and the
+// WMI query), the cost SuitesCache pays at most once every 6 hours. Under wine, whose PowerShell
+// is a stub without Security Center, it measures the failed attempt, and says so.
+func BenchmarkSecuritySuites(b *testing.B) {
+	var err error
+	var suites []string
+	for b.Loop() {
+		suites, err = SecuritySuites(context.Background())
+	}
+	b.Logf("suites %q, error %v", suites, err)
+}

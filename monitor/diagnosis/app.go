@@ -5,6 +5,11 @@ package diagnosis
 // address: a rule against Spotify stops the app while spotwatch's own probes connect fine. These
 // facts are read without traffic and without admin rights where the OS allows it.
 
+import (
+	"strings"
+	"unicode"
+)
+
 // App is what spotwatch learned about the Spotify app on this machine.
 type App struct {
 	// Rules are the rules found that stop the Spotify app from reaching the network.
@@ -46,4 +51,79 @@ type AppInstall struct {
 	Path      string   `json:"path,omitempty"`     // where the program is
 	Version   string   `json:"version,omitempty"`  // when known
 	Problems  []string `json:"problems,omitempty"` // what is broken: an unreadable prefs file, a cache folder not writable, a full disk
+	// Searched are the places looked in, when Spotify was found in none of them (Installed is
+	// false). Spotify is reported as not installed only when the search covered the user's own
+	// folders (spotwatch runs as that user); otherwise Install is nil: not known.
+	Searched []string `json:"searched,omitempty"`
+}
+
+// suitePlaces say where each security product keeps its program (application) rules, the
+// place the fix sends the user to allow Spotify. A product is recognised by a word of the name
+// it registers (Security Center's displayName, or macfw's product name).
+var suitePlaces = []struct{ words, place string }{
+	{"norton", "Settings > Firewall > Program Control"},
+	{"kaspersky", "Settings > Security settings > Firewall > Application rules"},
+	{"eset", "Setup > Network protection > Firewall > Configure > Rules"},
+	{"bitdefender", "Protection > Firewall > Settings > Rules"},
+	{"avast", "Menu > Settings > Protection > Firewall > Application rules"},
+	{"avg", "Menu > Settings > Full protection > Enhanced Firewall > Application rules"},
+	{"mcafee", "PC Security > Firewall > Internet Connections for Programs"},
+	{"windows defender", "Windows Security > Firewall & network protection > Allow an app through firewall"},
+	{"microsoft defender", "Windows Security > Firewall & network protection > Allow an app through firewall"},
+	{"lulu", "the LuLu icon in the menu bar > Rules, search for com.spotify.client"},
+	{"little snitch", "the Little Snitch icon in the menu bar > Rules, search for Spotify"},
+}
+
+// suitePlace is where the product named name keeps its program rules; "" when spotwatch does
+// not know the product.
+func suitePlace(name string) string {
+	words := " " + strings.Join(strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ") + " "
+	for _, p := range suitePlaces {
+		if strings.Contains(words, " "+p.words+" ") {
+			return p.place
+		}
+	}
+	return ""
+}
+
+// suitePlacesWords name where the suites known keep their program rules:
+// "Norton 360: Settings > Firewall > Program Control; ESET Security: Setup > …"; "" when none
+// is known.
+func suitePlacesWords(suites []string) string {
+	var out []string
+	for _, s := range suites {
+		if p := suitePlace(s); p != "" {
+			out = append(out, s+": "+p)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// notInstalled: the check found no Spotify app on this computer (AppInstall.Searched), so the
+// ok verdict says so and the fix is to install it, not to look for a rule against it.
+func notInstalled(f Findings) bool { return f.Install != nil && !f.Install.Installed }
+
+// notInstalledSummary follows ok's summary when Spotify is not installed.
+func notInstalledSummary(in AppInstall) string {
+	s := " But the Spotify app is not installed on this computer"
+	if len(in.Searched) > 0 {
+		s += ": spotwatch looked for it in " + listed(in.Searched)
+	}
+	return s + "."
+}
+
+// installSteps are ok's steps when Spotify is not installed.
+func installSteps(o osName) []string {
+	return []string{
+		perOS{
+			linux: "Install Spotify: `flatpak install flathub com.spotify.Client`, `sudo snap install spotify`, or the Debian package " +
+				"spotify-client from Spotify's own repository (see spotify.com/download/linux).",
+			windows: "Install Spotify from the Microsoft Store (search for Spotify) or from spotify.com/download.",
+			darwin:  "Install Spotify: download it from spotify.com/download, open the file and move Spotify to Applications.",
+		}.on(o),
+		"If Spotify is installed somewhere spotwatch does not look (a copy you unpacked yourself), start it from there; " +
+			"if it then shows an error, run the check again while it runs.",
+	}
 }

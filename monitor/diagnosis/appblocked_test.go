@@ -1,6 +1,8 @@
 package diagnosis
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -107,6 +109,131 @@ func TestAppRuleFixes(t *testing.T) {
 		_, _, steps := Describe(CauseAppBlocked, Findings{AppRules: []AppRule{tt.rule}}, tt.goos)
 		if !strings.Contains(strings.Join(steps, "\n"), tt.want) {
 			t.Errorf("%s rule: steps do not say %q:\n%s", tt.rule.Product, tt.want, strings.Join(steps, "\n"))
+		}
+	}
+}
+
+// appHealthy are the probes of a healthy network, appDropped those of one that drops
+// everything; withApp is a healthy machine's facts with app.
+func appHealthy() []Probe {
+	return withRefs(ok(ap(apHost+":4070", apIP+":4070")), ok(spotifyHTTPS(apiURL, apiAddr, 401)))
+}
+
+func appDropped() []Probe {
+	return withRefs(fail(ap(apHost+":4070", apIP+":4070"), "generic_timeout_error", "connect"), fail(spotifyHTTPS(apiURL, apiAddr, 0), "generic_timeout_error", "connect"))
+}
+
+func withApp(app *App) Facts {
+	f := healthyFacts()
+	f.App = app
+	return f
+}
+
+// TestAppFixGolden renders the ok verdict's variants that the app's context makes, per OS, into
+// testdata/appfixes: Spotify not installed, and the security suites installed named with where
+// their program rules are (-update rewrites them, like TestFixGolden).
+func TestAppFixGolden(t *testing.T) {
+	dir := filepath.Join("testdata", "appfixes")
+	searched := map[string][]string{
+		"linux":   {"/usr/share/spotify/spotify", "/opt/spotify/spotify", "/usr/bin/spotify", "/var/lib/flatpak/app/com.spotify.Client/current/active", "/home/ana/.local/share/flatpak/app/com.spotify.Client/current/active", "/snap/spotify/current"},
+		"windows": {`C:\Users\Ana\AppData\Roaming\Spotify\Spotify.exe`, `C:\Users\Ana\AppData\Local\Packages\SpotifyAB.SpotifyMusic_zpdnekdrzrea0`},
+		"darwin":  {"/Applications/Spotify.app", "/Users/ana/Applications/Spotify.app"},
+	}
+	suites := map[string][]string{
+		"linux":   nil,
+		"windows": {"Norton 360", "Windows Defender"},
+		"darwin":  {"LuLu", "Little Snitch"},
+	}
+	for _, goos := range goosList {
+		for name, app := range map[string]*App{
+			"ok_not_installed": {Install: &AppInstall{Searched: searched[goos]}, Suites: suites[goos]},
+			"ok_suites":        {Suites: suites[goos], Install: &AppInstall{Installed: true, Kind: "app"}},
+		} {
+			file := name + "_" + goos + ".golden"
+			t.Run(file, func(t *testing.T) {
+				d := Classify(report(withApp(app), appHealthy()...))
+				if d.Cause != CauseOK {
+					t.Fatalf("Classify = %s, want ok", d.Cause)
+				}
+				f := Findings{Suites: app.Suites}
+				if !app.Install.Installed {
+					f.Install = app.Install
+				}
+				got := render(CauseOK, f, goos)
+				path := filepath.Join(dir, file)
+				if *updateFixes {
+					if err := os.MkdirAll(dir, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				golden, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("reading golden file (rerun with -update to create it): %v", err)
+				}
+				if got != string(golden) {
+					t.Errorf("%s differs (rerun with -update if the change is intended)\n--- got\n%s--- want\n%s", path, got, golden)
+				}
+				// Classify gives the report the same texts.
+				if wantTitle, _, _ := Describe(CauseOK, f, ""); d.Title != wantTitle {
+					t.Errorf("Classify's title %q, want %q", d.Title, wantTitle)
+				}
+			})
+		}
+	}
+}
+
+// TestNotInstalled: the ok verdict says plainly that Spotify is not installed, and only then.
+func TestNotInstalled(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		install *AppInstall
+		want    bool
+	}{
+		{"not installed", &AppInstall{Searched: []string{"/usr/share/spotify/spotify"}}, true},
+		{"installed", &AppInstall{Installed: true, Kind: "deb"}, false},
+		{"not known", nil, false},
+	} {
+		d := Classify(report(withApp(&App{Install: tt.install}), appHealthy()...))
+		says := strings.Contains(d.Summary, "not installed") && strings.Contains(d.Fix[0], "Install Spotify") && d.Short == "reachable, app not installed"
+		if d.Cause != CauseOK || says != tt.want {
+			t.Errorf("%s: %s, says not installed = %v, want %v\n%s\n%s", tt.name, d.Cause, says, tt.want, d.Summary, strings.Join(d.Fix, "\n"))
+		}
+	}
+	// A network fault wins: no word of the installation then.
+	d := Classify(report(withApp(&App{Install: &AppInstall{}}), appDropped()...))
+	if d.Cause == CauseOK || strings.Contains(d.Summary, "not installed") {
+		t.Errorf("dropped network, not installed: %s, %s", d.Cause, d.Summary)
+	}
+}
+
+// TestSuitePlace: each product Security Center or macfw names is told where its program rules
+// are, recognised by a whole word of its name.
+func TestSuitePlace(t *testing.T) {
+	for _, tt := range []struct{ name, want string }{
+		{"Norton 360", "Program Control"},
+		{"Norton Security", "Program Control"},
+		{"Kaspersky Internet Security", "Application rules"},
+		{"ESET Security", "Firewall > Configure > Rules"},
+		{"ESET Smart Security Premium", "Firewall > Configure > Rules"},
+		{"Bitdefender Antivirus", "Protection > Firewall"},
+		{"Avast Free Antivirus", "Protection > Firewall > Application rules"},
+		{"AVG Internet Security", "Enhanced Firewall"},
+		{"McAfee VirusScan", "Internet Connections for Programs"},
+		{"Windows Defender", "Allow an app through firewall"},
+		{"Microsoft Defender Antivirus", "Allow an app through firewall"},
+		{"LuLu", "menu bar > Rules"},
+		{"Little Snitch", "menu bar > Rules"},
+		{"Preset Guard", ""}, // eset inside a word is not ESET
+		{"Unknown Suite", ""},
+		{"", ""},
+	} {
+		got := suitePlace(tt.name)
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("suitePlace(%q) = %q, want it to say %q", tt.name, got, tt.want)
 		}
 	}
 }

@@ -21,6 +21,9 @@ func Classify(rep Report) Diagnosis {
 	if rep.Facts.App != nil && namesSuites(cause) {
 		f.Suites = rep.Facts.App.Suites
 	}
+	if app := rep.Facts.App; cause == CauseOK && app != nil && app.Install != nil && !app.Install.Installed {
+		f.Install = app.Install // ok, but no Spotify app to connect (app.go)
+	}
 	title, summary, steps := Describe(cause, f, rep.OS)
 	lines := append(appLines(cause, f), describeAll(decisive)...)
 	lines = append(lines, referencesLine(e))

@@ -52,13 +52,32 @@ func entryFor(c Cause) entry {
 // table (causes.go) joins each to its cause; nothing writes to them after init.
 
 var okTexts = entry{
-	title:   always("Spotify is reachable"),
-	short:   always("reachable"),
-	summary: always("Spotify's servers are reachable from this computer: they accept connections and their HTTPS comes with a genuine certificate."),
+	title: func(f Findings) string {
+		if notInstalled(f) {
+			return "Spotify is reachable, but the app is not installed"
+		}
+		return "Spotify is reachable"
+	},
+	short: func(f Findings) string {
+		if notInstalled(f) {
+			return "reachable, app not installed"
+		}
+		return "reachable"
+	},
+	summary: func(f Findings) string {
+		s := "Spotify's servers are reachable from this computer: they accept connections and their HTTPS comes with a genuine certificate."
+		if notInstalled(f) {
+			s += notInstalledSummary(*f.Install)
+		}
+		return s
+	},
 	steps: func(f Findings, o osName) []string {
+		if notInstalled(f) {
+			return installSteps(o)
+		}
 		security := "check your security software's program rules (its firewall's application list) and allow Spotify there."
 		if len(f.Suites) > 0 {
-			security = "check the program rules of " + listed(f.Suites) + " (its firewall's application list) and allow Spotify there."
+			security = "check the program rules of " + listed(f.Suites) + " (" + orDefault(suitePlacesWords(f.Suites), "its firewall's application list") + ") and allow Spotify there."
 		}
 		return []string{
 			"If the Spotify app still shows an error, the network is not the cause and spotwatch found no rule against the app: quit Spotify completely and start it again.",
@@ -383,8 +402,12 @@ func suitesStep(suites []string) string {
 	if len(suites) == 0 {
 		return ""
 	}
+	where := "look in its firewall's program or application rules for Spotify"
+	if p := suitePlacesWords(suites); p != "" {
+		where += " (" + p + ")"
+	}
 	return "Add Spotify as a trusted exception (allowed application) in " + listed(suites) +
-		": look in its firewall's program or application rules for Spotify and set it to allow, then start Spotify again."
+		": " + where + " and set it to allow, then start Spotify again."
 }
 
 var dnsFailureTexts = entry{

@@ -32,8 +32,9 @@ import (
 // absence) are returned for Facts.Errors.
 func readApp(src FactsSource, getenv func(string) string) (*diagnosis.App, []error) {
 	var app diagnosis.App
-	rules, errs := osAppRules(src, getenv)
+	rules, suites, errs := osAppRules(src, getenv)
 	app.Rules = rules
+	app.Suites = addSuites(app.Suites, suites)
 	windows := src.WindowsRules
 	if windows == nil {
 		windows = defaultWindowsRules
@@ -44,11 +45,7 @@ func readApp(src FactsSource, getenv func(string) string) (*diagnosis.App, []err
 			errs = append(errs, fmt.Errorf("reading the firewall's rules for Spotify: %w", err))
 		}
 		app.Rules = append(app.Rules, cleanRules(rules)...)
-		for _, s := range suites {
-			if s = safetext.Clean(s); s != "" && !slices.Contains(app.Suites, s) {
-				app.Suites = append(app.Suites, s)
-			}
-		}
+		app.Suites = addSuites(app.Suites, suites)
 	}
 	conns := src.Connections
 	if conns == nil {
@@ -66,6 +63,16 @@ func readApp(src FactsSource, getenv func(string) string) (*diagnosis.App, []err
 		return nil, errs
 	}
 	return &app, errs
+}
+
+// addSuites adds the security products in more, cleaned, to those in have, each once.
+func addSuites(have, more []string) []string {
+	for _, s := range more {
+		if s = safetext.Clean(s); s != "" && !slices.Contains(have, s) {
+			have = append(have, s)
+		}
+	}
+	return have
 }
 
 // userHome is the folder holding the user's Spotify files: %LOCALAPPDATA% on Windows, the home
@@ -359,7 +366,10 @@ func flatpakNetwork(data []byte) string {
 // --- snap --------------------------------------------------------------------------------------
 
 // snapNetworkDisconnected reads the output of `snap connections spotify`: true when the plug
-// spotify:network is listed with no slot ("-").
+// spotify:network is listed with no slot ("-"). snapd (cmd/snapd/cli/cmd_connections.go) prints
+// a header and one row a plug or slot, columns Interface, Plug, Slot, Notes aligned with spaces;
+// asked about one snap it lists its disconnected plugs too, as "network  spotify:network  -  -".
+// The header is translated, the rows are not.
 func snapNetworkDisconnected(out []byte) bool {
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {

@@ -95,6 +95,8 @@ func installCandidates(goos string, getenv func(string) string) []installCandida
 			user(installCandidate{kind: "deb", path: "/usr/share/spotify/spotify"},
 				".config/spotify/prefs", ".cache/spotify"),
 			user(installCandidate{kind: "tarball", path: "/opt/spotify/spotify"}, ".config/spotify/prefs", ".cache/spotify"),
+			// Other distributions' packages (Fedora's lpf-spotify-client, Arch's AUR) start it from /usr/bin.
+			user(installCandidate{kind: "package", path: "/usr/bin/spotify"}, ".config/spotify/prefs", ".cache/spotify"),
 			user(installCandidate{kind: "Flatpak", path: "/var/lib/flatpak/app/com.spotify.Client/current/active", isDir: true,
 				version: flatpakVersion("/var/lib/flatpak/app/com.spotify.Client/current/active")},
 				".var/app/com.spotify.Client/config/spotify/prefs", ".var/app/com.spotify.Client/cache/spotify"))
@@ -109,10 +111,12 @@ func installCandidates(goos string, getenv func(string) string) []installCandida
 	return out
 }
 
-// readInstall finds the first installation of Spotify and what is wrong with it; nil when
-// Spotify is not installed.
+// readInstall finds the first installation of Spotify and what is wrong with it. When there is
+// none it says so, with the places searched, if the search covered the user's own folders
+// (userSearch); otherwise it returns nil: whether Spotify is installed is not known.
 func readInstall(env installEnv) *diagnosis.AppInstall {
-	for _, c := range installCandidates(env.goos, env.getenv) {
+	candidates := installCandidates(env.goos, env.getenv)
+	for _, c := range candidates {
 		fi, err := os.Stat(hostPath(env.root, c.path))
 		if err != nil || fi.IsDir() != c.isDir {
 			continue
@@ -133,7 +137,34 @@ func readInstall(env installEnv) *diagnosis.AppInstall {
 		}
 		return in
 	}
-	return nil
+	if !userSearch(env) {
+		return nil
+	}
+	in := &diagnosis.AppInstall{Installed: false}
+	for _, c := range candidates {
+		in.Searched = append(in.Searched, safetext.Clean(c.path))
+	}
+	return in
+}
+
+// userSearch reports whether the installation candidates covered the folders of a person
+// using this computer: spotwatch runs as the owner of the home folder, and that folder is a
+// person's (/home/…, /Users/…, C:\Users\…), not a service account's (/var/lib/spotwatch, /root,
+// Windows' systemprofile), whose per-user installs (the desktop installer, a Flatpak --user,
+// ~/Applications) would be someone else's.
+func userSearch(env installEnv) bool {
+	if !env.asUser {
+		return false
+	}
+	switch env.goos {
+	case "windows":
+		appdata, local := env.getenv("APPDATA"), env.getenv("LOCALAPPDATA")
+		isUsers := func(p string) bool { return strings.Contains(strings.ToLower(p), `:\users\`) }
+		return isUsers(appdata) && isUsers(local)
+	case "darwin":
+		return strings.HasPrefix(env.getenv("HOME"), "/Users/")
+	}
+	return strings.HasPrefix(env.getenv("HOME"), "/home/")
 }
 
 // installProblems: the prefs file does not parse, the cache folder is not writable, the disk

@@ -53,7 +53,21 @@ func TestReadInstall(t *testing.T) {
 		free   func(string) (uint64, error)
 		want   *diagnosis.AppInstall
 	}{
-		{"nothing installed", "linux", linuxEnv, func(*testing.T, string) {}, plenty, nil},
+		{"nothing installed", "linux", linuxEnv, func(*testing.T, string) {}, plenty, &diagnosis.AppInstall{Searched: []string{
+			"/usr/share/spotify/spotify", "/opt/spotify/spotify", "/usr/bin/spotify", "/var/lib/flatpak/app/com.spotify.Client/current/active",
+			"/home/ana/.local/share/flatpak/app/com.spotify.Client/current/active", "/snap/spotify/current"}}},
+		{"nothing installed, a service account's home: not known", "linux", map[string]string{"HOME": "/var/lib/spotwatch"}, func(*testing.T, string) {}, plenty, nil},
+		{"nothing installed, root's home: not known", "linux", map[string]string{"HOME": "/root"}, func(*testing.T, string) {}, plenty, nil},
+		{"nothing installed on Windows", "windows", winEnv, func(*testing.T, string) {}, plenty, &diagnosis.AppInstall{Searched: []string{
+			`C:\Users\Ana\AppData\Roaming\Spotify\Spotify.exe`, store}}},
+		{"nothing installed, Windows service: not known", "windows", map[string]string{
+			"APPDATA": `C:\Windows\system32\config\systemprofile\AppData\Roaming`, "LOCALAPPDATA": `C:\Windows\system32\config\systemprofile\AppData\Local`,
+		}, func(*testing.T, string) {}, plenty, nil},
+		{"nothing installed on macOS", "darwin", macEnv, func(*testing.T, string) {}, plenty, &diagnosis.AppInstall{Searched: []string{
+			"/Applications/Spotify.app", "/Users/ana/Applications/Spotify.app"}}},
+		{"another distribution's package", "linux", linuxEnv, func(t *testing.T, root string) {
+			putUnder(t, root, "/usr/bin/spotify", installTestdata("prefs"))
+		}, plenty, &diagnosis.AppInstall{Installed: true, Kind: "package", Path: "/usr/bin/spotify"}},
 		{"deb", "linux", linuxEnv, func(t *testing.T, root string) {
 			putUnder(t, root, "/usr/share/spotify/spotify", installTestdata("prefs"))
 			putUnder(t, root, "/var/lib/dpkg/status", installTestdata("dpkg-status"))
@@ -136,7 +150,7 @@ func sameInstall(a, b *diagnosis.AppInstall) bool {
 		return a == b
 	}
 	return a.Installed == b.Installed && a.Kind == b.Kind && a.Path == b.Path && a.Version == b.Version &&
-		strings.Join(a.Problems, "\n") == strings.Join(b.Problems, "\n")
+		strings.Join(a.Problems, "\n") == strings.Join(b.Problems, "\n") && strings.Join(a.Searched, "\n") == strings.Join(b.Searched, "\n")
 }
 
 // leftovers: a .spotwatch-write-test file remains under root.

@@ -27,7 +27,8 @@ const snapTimeout = 3 * time.Second
 // osAppRules reads the Linux rules against Spotify: OpenSnitch's rules, the Flatpak's overrides,
 // the snap's network plug and firejail's profiles. Files are read under src.AppRoot; the snap is
 // asked only on the real machine, when /snap/bin/spotify exists.
-func osAppRules(src FactsSource, getenv func(string) string) ([]diagnosis.AppRule, []error) {
+// Linux has no registry of security products: the suites are none.
+func osAppRules(src FactsSource, getenv func(string) string) ([]diagnosis.AppRule, []string, []error) {
 	home := getenv("HOME")
 	if home == "" {
 		home, _ = os.UserHomeDir()
@@ -46,7 +47,7 @@ func osAppRules(src FactsSource, getenv func(string) string) ([]diagnosis.AppRul
 		add(readSnap())
 	}
 	add(readFirejail(src.AppRoot, home))
-	return rules, errs
+	return rules, nil, errs
 }
 
 // readSnap asks snapd whether the spotify snap's network plug is connected, if the snap is

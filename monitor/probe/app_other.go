@@ -1,4 +1,4 @@
-//go:build !linux && !windows
+//go:build !linux && !windows && !darwin
 
 package probe
 
@@ -10,6 +10,7 @@ func defaultWindowsRules() ([]diagnosis.AppRule, []string, error) { return nil, 
 // defaultConnections is this OS's reader for FactsSource.Connections: not read here yet.
 func defaultConnections() *diagnosis.AppConnections { return nil }
 
-// osAppRules: no rule files are read on this OS; Windows' firewall rules come through
-// FactsSource.WindowsRules.
-func osAppRules(FactsSource, func(string) string) ([]diagnosis.AppRule, []error) { return nil, nil }
+// osAppRules: no rule files or security products are read on this OS.
+func osAppRules(FactsSource, func(string) string) ([]diagnosis.AppRule, []string, []error) {
+	return nil, nil, nil
+}

@@ -134,9 +134,13 @@ func TestReadFlatpak(t *testing.T) {
 	}
 }
 
-// TestSnapNetworkDisconnected reads recorded `snap connections spotify` output.
+// TestSnapNetworkDisconnected reads `snap connections spotify` output in snapd's format
+// (testdata/app/snap/README.md): a disconnected plug has "-" as its slot, and a plug connected
+// again by hand says "manual" in its notes.
 func TestSnapNetworkDisconnected(t *testing.T) {
-	for file, want := range map[string]bool{"connections-connected.txt": false, "connections-network-disconnected.txt": true} {
+	for file, want := range map[string]bool{
+		"connections-connected.txt": false, "connections-network-disconnected.txt": true, "connections-network-reconnected.txt": false,
+	} {
 		data, err := os.ReadFile(filepath.Join("testdata", "app", "snap", file))
 		if err != nil {
 			t.Fatal(err)
