@@ -151,6 +151,31 @@ func TestSnapshotFakeProc(t *testing.T) {
 	}
 }
 
+// TestSnapshotPIDs: only the processes given that are still Spotify's count; a pid that went
+// (or was reused by another program) is dropped.
+func TestSnapshotPIDs(t *testing.T) {
+	root := fakeProc(t)
+	tests := []struct {
+		name       string
+		pids       []int
+		wantPIDs   []int
+		est, stall int
+	}{
+		{"both", []int{300, 100}, []int{100, 300}, 2, 2},
+		{"the helper only", []int{300}, []int{300}, 0, 0},
+		{"not Spotify, gone", []int{200, 4071, 999}, nil, 0, 0},
+		{"none", nil, nil, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := SnapshotPIDs(root, tt.pids)
+			if got.Running != (len(tt.wantPIDs) > 0) || !slices.Equal(got.PIDs, tt.wantPIDs) || got.Established != tt.est || got.Stalled != tt.stall {
+				t.Errorf("SnapshotPIDs(%v) = %+v, want pids %v, established %d, stalled %d", tt.pids, got, tt.wantPIDs, tt.est, tt.stall)
+			}
+		})
+	}
+}
+
 func TestSnapshotNoProc(t *testing.T) {
 	got := Snapshot(t.TempDir())
 	if got.Running || !strings.Contains(got.Note, "reading the process list") {
@@ -353,6 +378,17 @@ func BenchmarkSnapshot(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			Snapshot("")
+		}
+	})
+	// What internal/apptrigger pays per poll while the app runs: the known processes only.
+	b.Run("pids", func(b *testing.B) {
+		pid, _ := startStandIn(b)
+		if got := SnapshotPIDs("", []int{pid}); got.Stalled != 1 {
+			b.Fatalf("SnapshotPIDs = %+v, want the stand-in's stalled connection", got)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			SnapshotPIDs("", []int{pid})
 		}
 	})
 }
