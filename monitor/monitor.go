@@ -31,6 +31,7 @@ type Settings struct {
 	Fail            int           // consecutive failing checks before the state turns failing
 	Recover         int           // consecutive good checks before it turns good again
 	Confirm         time.Duration // how soon a check that disagrees with the state is repeated; 0 = confirmDelay
+	MeteredInterval time.Duration // between checks while healthy on a metered connection (SetMetered); never shorter than Interval
 }
 
 // HistoryWriter keeps every state change; the daemon passes a durable history.Store.
@@ -57,6 +58,10 @@ type Status struct {
 	PausedUntil    *time.Time      `json:"paused_until,omitempty"`  // notifications paused until then
 	Checks         int64           `json:"checks"`                  // checks since start
 	InternalErrors int64           `json:"internal_errors"`         // checks that failed inside spotwatch (a panic, its own resources exhausted)
+	// Metered is set while the connection is metered; MeteredInterval is then the time between
+	// checks while all is well (triggers.go).
+	Metered         bool          `json:"metered,omitempty"`
+	MeteredInterval time.Duration `json:"metered_interval_ns,omitempty"`
 	// Storage is set by the daemon while its history cannot be written (kept in memory).
 	Storage *history.Health `json:"storage,omitempty"`
 }
@@ -196,6 +201,9 @@ func (m *Monitor) NetworkChanged() {
 func (m *Monitor) Reload(s Settings, check CheckFunc) {
 	m.mu.Lock()
 	m.settings, m.check = s, check
+	if m.status.Metered {
+		m.status.MeteredInterval = m.meteredIntervalLocked()
+	}
 	m.mu.Unlock()
 	select {
 	case m.reloaded <- struct{}{}:
@@ -366,7 +374,7 @@ func (m *Monitor) nextDelay() time.Duration {
 		}
 		return confirmDelay
 	}
-	base := m.settings.Interval
+	base := m.healthyIntervalLocked()
 	if m.status.Code != diagnosis.CodeOK {
 		base = m.settings.FailingInterval
 	}
@@ -394,5 +402,6 @@ func SettingsFrom(cfg *config.Config) Settings {
 		Timeout:         cfg.Timeout,
 		Fail:            cfg.Thresholds.Fail,
 		Recover:         cfg.Thresholds.Recover,
+		MeteredInterval: cfg.MeteredInterval,
 	}
 }

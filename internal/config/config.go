@@ -31,6 +31,7 @@ type Config struct {
 	Interval        time.Duration // "interval": between checks while healthy
 	FailingInterval time.Duration // "failing_interval": between checks while a problem lasts
 	Timeout         time.Duration // "timeout": one check's deadline; never longer than FailingInterval
+	MeteredInterval time.Duration // "metered_interval": between checks while healthy on a metered connection
 	Thresholds      Thresholds    // "thresholds"
 	Notify          Notify        // "notify"
 	Spotify         Spotify       // "spotify"

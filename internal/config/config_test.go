@@ -32,6 +32,7 @@ func TestDefault(t *testing.T) {
 		Interval:        60 * time.Second,
 		FailingInterval: 15 * time.Second,
 		Timeout:         5 * time.Second,
+		MeteredInterval: 15 * time.Minute,
 		Thresholds:      Thresholds{Fail: 2, Recover: 1},
 		Notify:          Notify{Enabled: true, OnRecovery: true, RepeatAfter: time.Hour},
 		Spotify: Spotify{

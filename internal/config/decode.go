@@ -61,6 +61,7 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 		"interval":         d.duration(&c.Interval, minInterval),
 		"failing_interval": d.duration(&c.FailingInterval, minFailingInterval),
 		"timeout":          d.duration(&c.Timeout, minTimeout),
+		"metered_interval": d.duration(&c.MeteredInterval, minInterval),
 		"thresholds": d.section(fields{
 			"fail":    d.integer(&c.Thresholds.Fail, 1, math.MaxInt),
 			"recover": d.integer(&c.Thresholds.Recover, 1, math.MaxInt),
