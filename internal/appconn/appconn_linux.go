@@ -52,6 +52,26 @@ func SnapshotHere(root string) diagnosis.AppConnections {
 	})
 }
 
+// RunningHere reports whether a Spotify process runs in this thread's network namespace, as
+// cheaply as the process list allows: each process's comm only (the app's main process is
+// named "spotify" in every packaging), no sockets. It is what a poller that only wants to know
+// when the app starts reads (internal/apptrigger without a session bus).
+func RunningHere(root string) (bool, error) {
+	if root == "" {
+		root = "/"
+	}
+	proc := filepath.Join(root, "proc")
+	self, selfErr := os.Readlink(filepath.Join(proc, "thread-self", "ns", "net"))
+	pids, err := findProcesses(proc, func(pid int, comm, _ func() string) bool {
+		if !Matches(comm()) {
+			return false
+		}
+		ns, err := os.Readlink(filepath.Join(proc, strconv.Itoa(pid), "ns", "net"))
+		return selfErr == nil && err == nil && ns == self
+	})
+	return len(pids) > 0, err
+}
+
 // matcher decides whether process pid is Spotify's; comm and exe read them when called.
 type matcher func(pid int, comm, exe func() string) bool
 
@@ -89,6 +109,27 @@ func SnapshotPIDs(root string, pids []int) diagnosis.AppConnections {
 	}
 	slices.Sort(alive)
 	return count(proc, alive)
+}
+
+// Sockets lists the inodes of the sockets the processes pids hold, sorted: a cheap fingerprint
+// of the app's connections (no TCP table is read), for a poller that reads the table only
+// when the set changed (internal/apptrigger). Processes that went are skipped.
+func Sockets(root string, pids []int) []uint64 {
+	if root == "" {
+		root = "/"
+	}
+	var out []uint64
+	for _, pid := range pids {
+		inodes, err := socketInodes(filepath.Join(root, "proc", strconv.Itoa(pid), "fd"))
+		if err != nil {
+			continue
+		}
+		for i := range inodes {
+			out = append(out, i)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // count reads the connections of the processes pids under proc.

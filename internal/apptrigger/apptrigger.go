@@ -7,7 +7,10 @@
 //     daemon), and on Windows and macOS, the process list is polled (every ProcessPoll).
 //   - While the app runs, its connections are read from the OS's TCP table every ConnPoll
 //     (internal/appconn): a connection of the app still in SYN-SENT on two reads in a row has
-//     gone unanswered for at least ConnPoll, which no working link explains. Refused connections
+//     gone unanswered for at least ConnPoll, which no working link explains. On Linux the table
+//     (whose every read walks the kernel's whole connection hash) is read only when the app's
+//     set of sockets changed or the last read saw a stall; otherwise a poll lists the app's
+//     sockets and stops there. Refused connections
 //     leave the table at once and cannot be counted from it (see internal/appconn). macOS's
 //     table is not read: there the app's start is the only trigger.
 //
@@ -38,9 +41,8 @@ type Event struct {
 
 // Defaults of Options.
 const (
-	DefaultConnPoll    = 500 * time.Millisecond
-	DefaultProcessPoll = 3 * time.Second
-	DefaultMinGap      = 30 * time.Second
+	DefaultConnPoll = 500 * time.Millisecond
+	DefaultMinGap   = 30 * time.Second
 	// pidRefresh is how often, while the app runs, its process list is read again (the app
 	// starts helper processes of its own).
 	pidRefresh = 5 * time.Second
@@ -51,15 +53,23 @@ type Options struct {
 	Logger      *slog.Logger
 	Bus         string        // Linux: the session bus's address; "" = DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus; "none" (or no bus) = poll the process list
 	ConnPoll    time.Duration // how often the app's connections are read while it runs; 0 = DefaultConnPoll
-	ProcessPoll time.Duration // how often the process list is read where no start event exists; 0 = DefaultProcessPoll
+	ProcessPoll time.Duration // how often the process list is read where no start event exists; 0 = this OS's (processPoll)
 	MinGap      time.Duration // the least time between two connection triggers; 0 = DefaultMinGap
 
+	// Present reports whether the app runs, for the process-list poll; nil = Find's Running
+	// when Find is given, else this OS's reader (Linux: the processes' names only, in this
+	// network namespace).
+	Present func() bool
 	// Find lists the app's processes and their connections; nil = this OS's reader
 	// (Linux: those in this network namespace).
 	Find func() diagnosis.AppConnections
 	// Conns reads the connections of the app's processes pids, cheaply; nil = this OS's reader
 	// (none on macOS: the app's connections are not watched there).
 	Conns func(pids []int) diagnosis.AppConnections
+	// Sockets fingerprints the app's sockets without reading the TCP table (sorted inodes);
+	// while it stays the same and no connection stalled, the table is not read. nil = this
+	// OS's (Linux: appconn.Sockets; elsewhere none, and the table is read at every poll).
+	Sockets func(pids []int) []uint64
 }
 
 func (o *Options) fill() {
@@ -70,16 +80,27 @@ func (o *Options) fill() {
 		o.ConnPoll = DefaultConnPoll
 	}
 	if o.ProcessPoll <= 0 {
-		o.ProcessPoll = DefaultProcessPoll
+		o.ProcessPoll = processPoll
 	}
 	if o.MinGap <= 0 {
 		o.MinGap = DefaultMinGap
+	}
+	switch {
+	case o.Present != nil:
+	case o.Find != nil: // a caller's own reader
+		find := o.Find
+		o.Present = func() bool { return find().Running }
+	default:
+		o.Present = defaultPresent
 	}
 	if o.Find == nil {
 		o.Find = defaultFind
 	}
 	if o.Conns == nil {
 		o.Conns = defaultConns
+		if o.Sockets == nil {
+			o.Sockets = socketsReader()
+		}
 	}
 }
 
@@ -104,7 +125,7 @@ func setRunning(ch chan bool, v bool) {
 
 // pollPresence is the start source where there is no event: the process list every ProcessPoll.
 func pollPresence(ctx context.Context, running chan bool, emit func(Event), opts Options) {
-	was := opts.Find().Running
+	was := opts.Present()
 	setRunning(running, was)
 	tick := time.NewTicker(opts.ProcessPoll)
 	defer tick.Stop()
@@ -114,7 +135,7 @@ func pollPresence(ctx context.Context, running chan bool, emit func(Event), opts
 			return
 		case <-tick.C:
 		}
-		now := opts.Find().Running
+		now := opts.Present()
 		if now && !was {
 			opts.Logger.Info("the Spotify app started", "seen", "process list")
 			emit(Event{Reason: ReasonStarted, Detail: "process list"})
@@ -134,6 +155,7 @@ func watchConnections(ctx context.Context, running chan bool, emit func(Event), 
 		tickC   <-chan time.Time
 		pids    []int
 		pidsAt  time.Time
+		socks   []uint64 // the app's sockets at the last table read
 		stall   stallDetector
 		lastErr string
 	)
@@ -150,7 +172,7 @@ func watchConnections(ctx context.Context, running chan bool, emit func(Event), 
 			return nil
 		case on := <-running:
 			stop()
-			pids, stall = nil, stallDetector{gap: opts.MinGap}
+			pids, socks, stall = nil, nil, stallDetector{gap: opts.MinGap}
 			if on {
 				tick = time.NewTicker(opts.ConnPoll)
 				tickC = tick.C
@@ -166,7 +188,19 @@ func watchConnections(ctx context.Context, running chan bool, emit func(Event), 
 			if pids == nil {
 				pids = []int{} // read again only at the next refresh
 			}
+			if opts.Sockets != nil {
+				socks = opts.Sockets(pids)
+			}
 		} else {
+			if opts.Sockets != nil && !stall.previous {
+				// Nothing stalled at the last read: a new stall is a new connection, so a new
+				// socket. The same sockets need no table read (most of a poll's cost).
+				now := opts.Sockets(pids)
+				if slices.Equal(now, socks) {
+					continue
+				}
+				socks = now
+			}
 			c = opts.Conns(pids)
 		}
 		if c.Note != "" && c.Note != lastErr {

@@ -108,3 +108,43 @@ func TestWatchPolledStartAndStall(t *testing.T) {
 	default:
 	}
 }
+
+// TestWatchReadsTheTableOnlyWhenSocketsChange: while the app's sockets stay the same and
+// nothing stalled, a poll stops at the socket list; a new socket has the table read, and a
+// stall it shows keeps the table read until it is confirmed.
+func TestWatchReadsTheTableOnlyWhenSocketsChange(t *testing.T) {
+	var socket atomic.Uint64 // the app's one socket
+	socket.Store(1)
+	var reads atomic.Int32
+	var stalled atomic.Bool
+	conns := func([]int) diagnosis.AppConnections {
+		reads.Add(1)
+		c := diagnosis.AppConnections{Running: true, PIDs: []int{7}, Established: 1}
+		if stalled.Load() {
+			c = diagnosis.AppConnections{Running: true, PIDs: []int{7}, Stalled: 1, Remotes: []string{"203.0.113.11:4070"}}
+		}
+		return c
+	}
+	events := make(chan Event, 4)
+	go Watch(t.Context(), func(e Event) { events <- e }, Options{
+		Bus: "none", ProcessPoll: time.Hour, ConnPoll: 5 * time.Millisecond,
+		Present: func() bool { return true },
+		Find:    func() diagnosis.AppConnections { return conns(nil) },
+		Conns:   conns,
+		Sockets: func([]int) []uint64 { return []uint64{socket.Load()} },
+	})
+	time.Sleep(300 * time.Millisecond) // about 60 polls, the same socket
+	if n := reads.Load(); n != 1 {
+		t.Errorf("%d table reads over polls with the same sockets, want 1 (the first, with the process list)", n)
+	}
+	stalled.Store(true)
+	socket.Store(2) // a new connection, which stalls
+	select {
+	case e := <-events:
+		if e.Reason != ReasonStalled {
+			t.Errorf("event %+v, want a stall", e)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no stall event after a new socket stalled (%d table reads)", reads.Load())
+	}
+}
