@@ -428,7 +428,7 @@ func BenchmarkSnapshot(b *testing.B) {
 	// What internal/apptrigger pays per poll while the app's sockets stay the same.
 	b.Run("sockets", func(b *testing.B) {
 		pid, _ := startStandIn(b)
-		if got := Sockets("", []int{pid}); len(got) < 2 {
+		if got := Sockets("", []int{pid}); len(got) == 0 {
 			b.Fatalf("Sockets = %v, want the stand-in's", got)
 		}
 		b.ReportAllocs()
