@@ -33,6 +33,7 @@ type Settings struct {
 	Confirm         time.Duration // how soon a check that disagrees with the state is repeated; 0 = confirmDelay
 	LightCheck      bool          // a light check while the state is ok (mode.go)
 	FullCheckEvery  time.Duration // in light mode, a full check at least this often; 0 = every check is full
+	MeteredInterval time.Duration // between checks while healthy on a metered connection (SetMetered); never shorter than Interval
 }
 
 // HistoryWriter keeps every state change; the daemon passes a durable history.Store.
@@ -60,6 +61,10 @@ type Status struct {
 	Checks         int64           `json:"checks"`                  // checks since start
 	InternalErrors int64           `json:"internal_errors"`         // checks that failed inside spotwatch (a panic, its own resources exhausted)
 	Mode           string          `json:"mode,omitempty"`          // the last check's: "light" or "full" (mode.go)
+	// Metered is set while the connection is metered; MeteredInterval is then the time between
+	// checks while all is well (triggers.go).
+	Metered         bool          `json:"metered,omitempty"`
+	MeteredInterval time.Duration `json:"metered_interval_ns,omitempty"`
 	// Storage is set by the daemon while its history cannot be written (kept in memory).
 	Storage *history.Health `json:"storage,omitempty"`
 }
@@ -203,6 +208,9 @@ func (m *Monitor) Reload(s Settings, check CheckFunc) {
 	m.mu.Lock()
 	m.settings, m.check = s, check
 	m.mode.wantFull = true
+	if m.status.Metered {
+		m.status.MeteredInterval = m.meteredIntervalLocked()
+	}
 	m.mu.Unlock()
 	select {
 	case m.reloaded <- struct{}{}:
@@ -383,7 +391,7 @@ func (m *Monitor) nextDelay() time.Duration {
 		}
 		return confirmDelay
 	}
-	base := m.settings.Interval
+	base := m.healthyIntervalLocked()
 	if m.status.Code != diagnosis.CodeOK {
 		base = m.settings.FailingInterval
 	}
@@ -413,5 +421,6 @@ func SettingsFrom(cfg *config.Config) Settings {
 		Recover:         cfg.Thresholds.Recover,
 		LightCheck:      cfg.LightCheck,
 		FullCheckEvery:  cfg.FullCheckEvery,
+		MeteredInterval: cfg.MeteredInterval,
 	}
 }

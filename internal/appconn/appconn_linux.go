@@ -52,6 +52,26 @@ func SnapshotHere(root string) diagnosis.AppConnections {
 	})
 }
 
+// RunningHere reports whether a Spotify process runs in this thread's network namespace, as
+// cheaply as the process list allows: each process's comm only (the app's main process is
+// named "spotify" in every packaging), no sockets. It is what a poller that only wants to know
+// when the app starts reads (internal/apptrigger without a session bus).
+func RunningHere(root string) (bool, error) {
+	if root == "" {
+		root = "/"
+	}
+	proc := filepath.Join(root, "proc")
+	self, selfErr := os.Readlink(filepath.Join(proc, "thread-self", "ns", "net"))
+	pids, err := findProcesses(proc, func(pid int, comm, _ func() string) bool {
+		if !Matches(comm()) {
+			return false
+		}
+		ns, err := os.Readlink(filepath.Join(proc, strconv.Itoa(pid), "ns", "net"))
+		return selfErr == nil && err == nil && ns == self
+	})
+	return len(pids) > 0, err
+}
+
 // matcher decides whether process pid is Spotify's; comm and exe read them when called.
 type matcher func(pid int, comm, exe func() string) bool
 
@@ -60,12 +80,61 @@ func snapshot(root string, match matcher) diagnosis.AppConnections {
 		root = "/"
 	}
 	proc := filepath.Join(root, "proc")
-	var out diagnosis.AppConnections
 	pids, err := findProcesses(proc, match)
 	if err != nil {
-		out.Note = err.Error()
-		return out
+		return diagnosis.AppConnections{Note: err.Error()}
 	}
+	return count(proc, pids)
+}
+
+// SnapshotPIDs is Snapshot for the given processes only, those of them that still run and are
+// still Spotify's: it skips the walk over every process (most of a snapshot's cost), for a
+// caller that already knows the app's processes and reads their connections often
+// (internal/apptrigger, while the app runs).
+func SnapshotPIDs(root string, pids []int) diagnosis.AppConnections {
+	if root == "" {
+		root = "/"
+	}
+	proc := filepath.Join(root, "proc")
+	var alive []int
+	for _, pid := range pids {
+		dir := filepath.Join(proc, strconv.Itoa(pid))
+		if Matches(readComm(filepath.Join(dir, "comm"))) {
+			alive = append(alive, pid)
+			continue
+		}
+		if exe, err := os.Readlink(filepath.Join(dir, "exe")); err == nil && Matches(exe) {
+			alive = append(alive, pid)
+		}
+	}
+	slices.Sort(alive)
+	return count(proc, alive)
+}
+
+// Sockets lists the inodes of the sockets the processes pids hold, sorted: a cheap fingerprint
+// of the app's connections (no TCP table is read), for a poller that reads the table only
+// when the set changed (internal/apptrigger). Processes that went are skipped.
+func Sockets(root string, pids []int) []uint64 {
+	if root == "" {
+		root = "/"
+	}
+	var out []uint64
+	for _, pid := range pids {
+		inodes, err := socketInodes(filepath.Join(root, "proc", strconv.Itoa(pid), "fd"))
+		if err != nil {
+			continue
+		}
+		for i := range inodes {
+			out = append(out, i)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// count reads the connections of the processes pids under proc.
+func count(proc string, pids []int) diagnosis.AppConnections {
+	var out diagnosis.AppConnections
 	if len(pids) == 0 {
 		return out
 	}

@@ -151,6 +151,66 @@ func TestSnapshotFakeProc(t *testing.T) {
 	}
 }
 
+// TestSnapshotPIDs: only the processes given that are still Spotify's count; a pid that went
+// (or was reused by another program) is dropped.
+func TestSnapshotPIDs(t *testing.T) {
+	root := fakeProc(t)
+	tests := []struct {
+		name       string
+		pids       []int
+		wantPIDs   []int
+		est, stall int
+	}{
+		{"both", []int{300, 100}, []int{100, 300}, 2, 2},
+		{"the helper only", []int{300}, []int{300}, 0, 0},
+		{"not Spotify, gone", []int{200, 4071, 999}, nil, 0, 0},
+		{"none", nil, nil, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := SnapshotPIDs(root, tt.pids)
+			if got.Running != (len(tt.wantPIDs) > 0) || !slices.Equal(got.PIDs, tt.wantPIDs) || got.Established != tt.est || got.Stalled != tt.stall {
+				t.Errorf("SnapshotPIDs(%v) = %+v, want pids %v, established %d, stalled %d", tt.pids, got, tt.wantPIDs, tt.est, tt.stall)
+			}
+		})
+	}
+}
+
+// TestRunningHere: a process whose comm is Spotify's, in this network namespace (the fake
+// /proc's self is pid 100, net:[4026531840]), is the app running; the helper renamed, spotifyd
+// and processes in another namespace are not.
+func TestRunningHere(t *testing.T) {
+	root := fakeProc(t)
+	must(t, os.Symlink("100", filepath.Join(root, "proc", "thread-self")))
+	if ok, err := RunningHere(root); !ok || err != nil {
+		t.Errorf("RunningHere = %v, %v with Spotify's pid 100 here, want true", ok, err)
+	}
+	must(t, os.Remove(filepath.Join(root, "proc", "100", "ns", "net")))
+	must(t, os.Symlink("net:[4026532000]", filepath.Join(root, "proc", "100", "ns", "net")))
+	must(t, os.Remove(filepath.Join(root, "proc", "thread-self")))
+	must(t, os.Symlink("200", filepath.Join(root, "proc", "thread-self")))
+	if ok, err := RunningHere(root); ok || err != nil {
+		t.Errorf("RunningHere = %v, %v with Spotify in another namespace only, want false", ok, err)
+	}
+	if ok, err := RunningHere(t.TempDir()); ok || err == nil {
+		t.Errorf("RunningHere without /proc = %v, %v, want false and an error", ok, err)
+	}
+}
+
+// TestSockets: the socket inodes of the processes given, sorted; pipes, files and processes
+// that went do not count.
+func TestSockets(t *testing.T) {
+	root := fakeProc(t)
+	got := Sockets(root, []int{300, 100, 999})
+	want := []uint64{12, 99, 1804685, 1804687, 1804689, 1804690}
+	if !slices.Equal(got, want) {
+		t.Errorf("Sockets = %v, want %v", got, want)
+	}
+	if got := Sockets(root, nil); got != nil {
+		t.Errorf("Sockets of no process = %v", got)
+	}
+}
+
 func TestSnapshotNoProc(t *testing.T) {
 	got := Snapshot(t.TempDir())
 	if got.Running || !strings.Contains(got.Note, "reading the process list") {
@@ -341,6 +401,7 @@ func BenchmarkSnapshot(b *testing.B) {
 			b.Logf("a Spotify process runs already: %+v", got)
 		}
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			Snapshot("")
 		}
@@ -351,8 +412,61 @@ func BenchmarkSnapshot(b *testing.B) {
 			b.Fatalf("Snapshot = %+v, no stand-in %d", got, pid)
 		}
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			Snapshot("")
 		}
 	})
+	// What internal/apptrigger pays per poll of the process list without a session bus.
+	b.Run("running", func(b *testing.B) {
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for b.Loop() {
+			RunningHere("")
+		}
+	})
+	// What internal/apptrigger pays per poll while the app's sockets stay the same.
+	b.Run("sockets", func(b *testing.B) {
+		pid, _ := startStandIn(b)
+		if got := Sockets("", []int{pid}); len(got) == 0 {
+			b.Fatalf("Sockets = %v, want the stand-in's", got)
+		}
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for b.Loop() {
+			Sockets("", []int{pid})
+		}
+	})
+	// What internal/apptrigger pays per poll while the app runs: the known processes only.
+	b.Run("pids", func(b *testing.B) {
+		pid, _ := startStandIn(b)
+		got := SnapshotPIDs("", []int{pid})
+		for deadline := time.Now().Add(10 * time.Second); got.Stalled != 1 && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+			got = SnapshotPIDs("", []int{pid})
+		}
+		if got.Stalled != 1 {
+			b.Fatalf("SnapshotPIDs = %+v, want the stand-in's stalled connection", got)
+		}
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for b.Loop() {
+			SnapshotPIDs("", []int{pid})
+		}
+	})
+}
+
+// reportCPU reports the process's CPU time (user and system) per operation, from the call to
+// the call of the function it returns: the figure a daemon pays, where ns/op is wall time on a
+// machine that may be busy.
+func reportCPU(b *testing.B) func() {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			b.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	start := cpu()
+	return func() { b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op") }
 }

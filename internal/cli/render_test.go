@@ -61,3 +61,29 @@ func TestRenderersEscapeHostileText(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusMetered: `status` says when the daemon spaces its checks for a metered network.
+func TestStatusMetered(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 19, 0, 0, 0, time.UTC)
+	base := monitor.Status{Result: diagnosis.Result{Diagnosis: diagnosis.Diagnosis{Code: diagnosis.CodeOK, Cause: diagnosis.CauseOK, Title: "Spotify is reachable"}}, Since: t0, LastCheck: t0}
+	tests := []struct {
+		metered  bool
+		interval time.Duration
+		want     string
+	}{
+		{true, 15 * time.Minute, "Metered network: checking every 15m while Spotify is reachable (metered_interval).\n"},
+		{true, 90 * time.Minute, "Metered network: checking every 1h30m while"},
+		{true, 2 * time.Hour, "checking every 2h while"},
+		{false, 0, ""},
+	}
+	for _, tt := range tests {
+		st := base
+		st.Metered, st.MeteredInterval = tt.metered, tt.interval
+		var b bytes.Buffer
+		writeStatus(&b, st, t0.Add(time.Minute), false)
+		out := b.String()
+		if tt.want == "" && strings.Contains(out, "Metered") || tt.want != "" && !strings.Contains(out, tt.want) {
+			t.Errorf("metered %v every %v: status says\n%s\nwant %q", tt.metered, tt.interval, out, tt.want)
+		}
+	}
+}

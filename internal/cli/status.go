@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/history"
@@ -171,9 +172,24 @@ func writeStatus(w io.Writer, st monitor.Status, now time.Time, color bool) {
 		fmt.Fprintf(w, "The last check saw %q; confirming before the state changes.\n", st.PendingCause)
 	}
 	writeStorage(w, st, now)
+	if st.Metered {
+		fmt.Fprintf(w, "Metered network: checking every %s while Spotify is reachable (metered_interval).\n", shortDuration(st.MeteredInterval))
+	}
 	if st.PausedUntil != nil && st.PausedUntil.After(now) {
 		fmt.Fprintf(w, "Notifications paused until %s.\n", st.PausedUntil.Local().Format("Jan 2 15:04"))
 	}
+}
+
+// shortDuration writes d as a configuration would: 15m, 1h30m, 45s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // writeStorage says, when the daemon cannot write its history, what fails and since when.

@@ -131,7 +131,7 @@ func runLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 	m := monitor.New(monitor.SettingsFrom(cfg), checker.Diagnose, monitor.Options{Logger: log, History: hist})
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		m.Run(ctx)
@@ -139,6 +139,14 @@ func runLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 	go func() {
 		defer wg.Done()
 		daemon.WatchNetwork(ctx, m, log)
+	}()
+	go func() {
+		defer wg.Done()
+		daemon.WatchApp(ctx, m, log)
+	}()
+	go func() {
+		defer wg.Done()
+		daemon.WatchMetered(ctx, m, log)
 	}()
 	log.Info("spotwatch started: monitor and tray in this process", "version", version.Version)
 	err = tray.Run(ctx, tray.Options{Source: tray.Local{Monitor: m}, History: hist, Notify: cfg.Notify, Logger: log, Autostart: trayAutostart(log)})

@@ -33,6 +33,7 @@ type Config struct {
 	Timeout         time.Duration // "timeout": one check's deadline; never longer than FailingInterval
 	LightCheck      bool          // "light_check": while all is well, a light check instead of the full one
 	FullCheckEvery  time.Duration // "full_check_every": a full check at least this often in light mode; at least Interval
+	MeteredInterval time.Duration // "metered_interval": between checks while healthy on a metered connection
 	Thresholds      Thresholds    // "thresholds"
 	Notify          Notify        // "notify"
 	Spotify         Spotify       // "spotify"

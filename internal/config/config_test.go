@@ -57,6 +57,7 @@ func TestDefault(t *testing.T) {
 		Timeout:         5 * time.Second,
 		LightCheck:      true,
 		FullCheckEvery:  time.Hour,
+		MeteredInterval: 15 * time.Minute,
 		Thresholds:      Thresholds{Fail: 2, Recover: 1},
 		Notify:          Notify{Enabled: true, OnRecovery: true, RepeatAfter: time.Hour},
 		Spotify: Spotify{

@@ -64,6 +64,7 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 		"timeout":          d.duration(&c.Timeout, minTimeout),
 		"light_check":      d.boolean(&c.LightCheck),
 		"full_check_every": d.duration(&c.FullCheckEvery, minInterval),
+		"metered_interval": d.duration(&c.MeteredInterval, minInterval),
 		"thresholds": d.section(fields{
 			"fail":    d.integer(&c.Thresholds.Fail, 1, math.MaxInt),
 			"recover": d.integer(&c.Thresholds.Recover, 1, math.MaxInt),

@@ -28,7 +28,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key, nothing close", "log:\n  colour: true\n",
 			`test.yaml:2: log.colour: unknown key (the keys here are: file, format, level)`},
 		{"unknown key, not a plain name", "\"a b\": 1\n",
-			`test.yaml:1: "a b": unknown key (the keys here are: api, dns, failing_interval, full_check_every, hosts_file, internet, interval, light_check, log, metrics, notify, spotify, thresholds, timeout, tls)`},
+			`test.yaml:1: "a b": unknown key (the keys here are: api, dns, failing_interval, full_check_every, hosts_file, internet, interval, light_check, log, metered_interval, metrics, notify, spotify, thresholds, timeout, tls)`},
 		{"unknown key in a list item", "internet:\n  http:\n    - {url: \"http://x/\", code: 204}\n",
 			`test.yaml:3: internet.http[0].code: unknown key (the keys here are: body, status, url)`},
 		{"duplicate key", "timeout: 2s\ninterval: 60s\ntimeout: 3s\n",

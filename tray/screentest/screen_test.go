@@ -50,6 +50,9 @@ var (
 var binary string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(standInBusEnv) != "" { // the stand-in Spotify of apptrigger_test.go
+		os.Exit(runStandIn())
+	}
 	dir, err := os.MkdirTemp("", "spotwatch-screentest")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

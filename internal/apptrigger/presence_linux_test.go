@@ -1,0 +1,178 @@
+//go:build linux
+
+package apptrigger
+
+import (
+	"bufio"
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/spotwatch/spotwatch/monitor/diagnosis"
+)
+
+// startBus starts a private session bus (dbus-daemon, Debian package dbus) for one test and
+// returns its address; it is killed when the test ends.
+func startBus(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "bus.conf")
+	err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting dbus-daemon (Debian package dbus): %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the bus address: %v", err)
+	}
+	return strings.TrimSpace(addr)
+}
+
+// TestWatchMPRIS runs Watch on a real session bus: a connection taking the app's MPRIS name is
+// the app starting (one event, no process list read for it), another player's name is not,
+// and the name taken again after the app quit is a new start.
+func TestWatchMPRIS(t *testing.T) {
+	addr := startBus(t)
+	log := make(logged, 64)
+	found := make(chan struct{}, 64)
+	events := make(chan Event, 8)
+	done := make(chan error, 1)
+	go func() {
+		done <- Watch(t.Context(), func(e Event) { events <- e }, Options{
+			Logger: slog.New(log), Bus: addr, ProcessPoll: time.Millisecond, ConnPoll: time.Hour,
+			Find:  func() diagnosis.AppConnections { found <- struct{}{}; return diagnosis.AppConnections{} },
+			Conns: func([]int) diagnosis.AppConnections { return diagnosis.AppConnections{} },
+		})
+	}()
+	// Its match is in place once it has asked whether the app runs.
+	waitLog(t, log, "watching the Spotify app's MPRIS name")
+
+	other := connect(t, addr)
+	own(t, other, "org.mpris.MediaPlayer2.vlc")
+	app := connect(t, addr)
+	own(t, app, MPRISName)
+	select {
+	case e := <-events:
+		if e.Reason != ReasonStarted || e.Detail != "session bus" {
+			t.Errorf("event %+v, want the app started, seen on the session bus", e)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event within 10 s of the app taking its MPRIS name")
+	}
+	app.Close() // the app quits: its name goes
+	app = connect(t, addr)
+	own(t, app, MPRISName)
+	select {
+	case e := <-events:
+		if e.Reason != ReasonStarted {
+			t.Errorf("event %+v, want the app started again", e)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event when the app started again")
+	}
+	select {
+	case e := <-events:
+		t.Errorf("an extra event %+v (another player, or the app quitting)", e)
+	case <-time.After(200 * time.Millisecond):
+	}
+	select {
+	case <-found:
+		t.Errorf("the process list was read although the session bus tells the app's start")
+	default:
+	}
+}
+
+// TestWatchNoBusPolls: with no session bus the process list is polled instead.
+func TestWatchNoBusPolls(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	if got := sessionBus(""); got != "" {
+		t.Fatalf("sessionBus = %q with no bus anywhere, want none", got)
+	}
+	found := make(chan struct{}, 64)
+	go Watch(t.Context(), func(Event) {}, Options{ProcessPoll: time.Millisecond, ConnPoll: time.Hour,
+		Find:  func() diagnosis.AppConnections { found <- struct{}{}; return diagnosis.AppConnections{} },
+		Conns: func([]int) diagnosis.AppConnections { return diagnosis.AppConnections{} }})
+	for range 3 {
+		select {
+		case <-found:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the process list was not polled without a session bus")
+		}
+	}
+}
+
+func connect(t *testing.T, addr string) *dbus.Conn {
+	t.Helper()
+	c, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatalf("connecting to the test bus: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func own(t *testing.T, c *dbus.Conn, name string) {
+	t.Helper()
+	reply, err := c.RequestName(name, dbus.NameFlagDoNotQueue)
+	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("taking %s: reply %v, %v", name, reply, err)
+	}
+}
+
+// logged is a slog handler that sends each message on a channel.
+type logged chan string
+
+func (l logged) Enabled(context.Context, slog.Level) bool { return true }
+func (l logged) Handle(_ context.Context, r slog.Record) error {
+	select {
+	case l <- r.Message:
+	default:
+	}
+	return nil
+}
+func (l logged) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l logged) WithGroup(string) slog.Handler      { return l }
+
+// waitLog waits for the message msg in the watcher's log.
+func waitLog(t *testing.T, l logged, msg string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case m := <-l:
+			if m == msg {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("the watcher never logged %q", msg)
+		}
+	}
+}

@@ -1,0 +1,55 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/spotwatch/spotwatch/internal/apptrigger"
+	"github.com/spotwatch/spotwatch/internal/netstate"
+	"github.com/spotwatch/spotwatch/monitor"
+)
+
+// WatchApp checks m at once when the Spotify app starts and when its own connections stall
+// (internal/apptrigger).
+func WatchApp(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
+	err := apptrigger.Watch(ctx, func(e apptrigger.Event) { m.AppTriggered(e.Reason, e.Detail) }, apptrigger.Options{Logger: log})
+	if err != nil && ctx.Err() == nil {
+		log.Error("watching the Spotify app stopped", "err", err)
+	}
+}
+
+// meteredRetry is how long the daemon waits before asking NetworkManager again after the
+// system bus or NetworkManager went away (a restart of either).
+const meteredRetry = time.Minute
+
+// WatchMetered tells m whether the connection is metered, from NetworkManager's Metered
+// property, as it changes. Where it cannot be read (no NetworkManager, another OS) the
+// connection counts as not metered and that is logged once.
+func WatchMetered(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
+	logged := false
+	for {
+		err := netstate.WatchMetered(ctx, "", func(v netstate.Metered) {
+			log.Debug("NetworkManager's Metered", "value", v.String())
+			m.SetMetered(v.IsMetered())
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		m.SetMetered(false)
+		if errors.Is(err, errors.ErrUnsupported) {
+			log.Debug("whether the connection is metered is not read on this OS")
+			return
+		}
+		if !logged {
+			log.Info("whether the connection is metered is unknown; checking at the usual interval", "err", err)
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(meteredRetry):
+		}
+	}
+}
