@@ -14,21 +14,31 @@ packages=(
 	iproute2 iptables nftables dnsmasq-base ca-certificates procps util-linux
 	dbus xvfb dunst imagemagick xdotool haskell-gtk-sni-tray-utils fonts-dejavu-core
 	desktop-file-utils binutils rpm2cpio cpio passwd init-system-helpers opensnitch
+	prometheus prometheus-node-exporter
 	"$@"
 )
 mapfile -t missing < <(apt_missing "${packages[@]}")
 sudo_cmd=("${apt_sudo[@]}")
 
 # opensnitch is for the lab test that runs opensnitchd in a network namespace: the host must never
-# run it as a service (it would queue all the host's traffic). It is installed under a
-# policy-rc.d that forbids starting services, and its service is masked afterwards.
+# run it as a service (it would queue all the host's traffic). prometheus and
+# prometheus-node-exporter are for the simulated fleet (internal/lab/fleet_test.go), which runs
+# them in lab namespaces: on the host they would listen on every address (9090, 9100). They are
+# installed under a policy-rc.d that forbids starting services, and their services are masked.
+masked_services=(opensnitch prometheus prometheus-node-exporter)
 snitch_masked() {
-	[ "$(readlink /etc/systemd/system/opensnitch.service 2>/dev/null)" = /dev/null ]
+	local s
+	for s in "${masked_services[@]}"; do
+		[ "$(readlink "/etc/systemd/system/$s.service" 2>/dev/null)" = /dev/null ] || return 1
+	done
 }
 mask_snitch() {
-	"${sudo_cmd[@]}" ln -sfn /dev/null /etc/systemd/system/opensnitch.service
-	"${sudo_cmd[@]}" rm -f /etc/systemd/system/multi-user.target.wants/opensnitch.service
-	"${sudo_cmd[@]}" update-rc.d opensnitch disable >/dev/null 2>&1 || true
+	local s
+	for s in "${masked_services[@]}"; do
+		"${sudo_cmd[@]}" ln -sfn /dev/null "/etc/systemd/system/$s.service"
+		"${sudo_cmd[@]}" rm -f "/etc/systemd/system/multi-user.target.wants/$s.service"
+		"${sudo_cmd[@]}" update-rc.d "$s" disable >/dev/null 2>&1 || true
+	done
 }
 if [ ${#missing[@]} -eq 0 ]; then
 	snitch_masked || mask_snitch
