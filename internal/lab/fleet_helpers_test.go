@@ -213,7 +213,7 @@ type renameCounter struct {
 	f    *os.File // the inotify descriptor, non-blocking, so that Close ends a pending Read
 	mu   sync.Mutex
 	dirs map[int]string // watch descriptor -> directory
-	n    map[string]int  // directory -> renames into it
+	n    map[string]int // directory -> renames into it
 	done chan struct{}
 }
 
