@@ -15,6 +15,7 @@ packages=(
 	dbus xvfb dunst imagemagick xdotool haskell-gtk-sni-tray-utils fonts-dejavu-core
 	desktop-file-utils binutils rpm2cpio cpio passwd init-system-helpers opensnitch chromium
 	unbound squid-openssl mitmproxy openssl curl
+	prometheus prometheus-node-exporter
 	"$@"
 )
 mapfile -t missing < <(apt_missing "${packages[@]}")
@@ -22,19 +23,21 @@ sudo_cmd=("${apt_sudo[@]}")
 
 # opensnitch is for the lab test that runs opensnitchd in a network namespace: the host must never
 # run it as a service (it would queue all the host's traffic). unbound and squid are for the lab's
-# product scenarios (internal/lab/products_test.go), which run them in lab namespaces with their
-# own configuration. They are installed under a policy-rc.d that forbids starting services, and
-# their services are masked afterwards.
-services=(opensnitch unbound squid)
+# product scenarios (internal/lab/products_test.go), and prometheus and prometheus-node-exporter
+# for the simulated fleet (internal/lab/fleet_test.go); the lab runs them all in its namespaces
+# with their own configuration (on the host the last two would listen on every address). They are
+# installed under a policy-rc.d that forbids starting services, and their services are masked
+# afterwards.
+masked_services=(opensnitch unbound squid prometheus prometheus-node-exporter)
 snitch_masked() {
 	local s
-	for s in "${services[@]}"; do
+	for s in "${masked_services[@]}"; do
 		[ "$(readlink "/etc/systemd/system/$s.service" 2>/dev/null)" = /dev/null ] || return 1
 	done
 }
 mask_snitch() {
 	local s
-	for s in "${services[@]}"; do
+	for s in "${masked_services[@]}"; do
 		"${sudo_cmd[@]}" ln -sfn /dev/null "/etc/systemd/system/$s.service"
 		"${sudo_cmd[@]}" rm -f "/etc/systemd/system/multi-user.target.wants/$s.service"
 		"${sudo_cmd[@]}" update-rc.d "$s" disable >/dev/null 2>&1 || true

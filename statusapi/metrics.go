@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/spotwatch/spotwatch/internal/failure"
+	"github.com/spotwatch/spotwatch/internal/version"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
@@ -34,7 +35,7 @@ const metricsShutdownTimeout = 5 * time.Second
 // scrape it with a local agent (Prometheus in agent mode, Grafana Alloy, the OpenTelemetry
 // collector) that forwards by remote write, or through an SSH tunnel.
 //
-// The metrics:
+// The metrics (the same in the node_exporter textfile of WriteMetricsFile):
 //
 //	spotwatch_state_code                       the state's Spotify error code (0, 4, 7; -1 checking)
 //	spotwatch_state{cause}                     1 for the current cause, 0 for the others
@@ -42,11 +43,19 @@ const metricsShutdownTimeout = 5 * time.Second
 //	spotwatch_paused                           1 while notifications are paused
 //	spotwatch_checks_total                     checks run
 //	spotwatch_internal_errors_total            checks that failed inside spotwatch (a panic)
+//	spotwatch_last_check_timestamp_seconds     when the last check finished (0 before the first)
+//	spotwatch_last_check_duration_seconds      how long the last check took
+//	spotwatch_check_interval_seconds           the configured interval (from a Source with CheckInterval)
+//	spotwatch_check_mode{mode}                 1 for the mode checks run in (full, light), 0 for the other
+//	spotwatch_build_info{version}              1, labelled with spotwatch's version
 //	spotwatch_check_duration_seconds           histogram of check durations
 //	spotwatch_probe_failures_total{kind,failure} failed probes by probe kind and failure string
+//	spotwatch_check_results_total{cause}       checks by the cause they found (before hysteresis)
+//	spotwatch_state_changes_total{cause}       state changes by the new state's cause
 //
-// The first six are read from src at each scrape; the last two count the check events seen
-// since ServeMetrics started.
+// The first eleven are read from src at each scrape; the last four count the events seen
+// since the metrics started. No label carries a probe's name or an address: a fleet of
+// thousands of desktops stays at about 60 series each (docs/design.md, "The status API").
 func ServeMetrics(ctx context.Context, listen string, src Source, logger *slog.Logger) error {
 	ln, err := ListenMetrics(listen)
 	if err != nil {
@@ -115,11 +124,13 @@ func ServeMetricsOn(ctx context.Context, ln net.Listener, src Source, logger *sl
 	return nil
 }
 
-// metrics is the private registry of one ServeMetrics.
+// metrics is the private registry of one ServeMetrics or WriteMetricsFile.
 type metrics struct {
 	reg      *prometheus.Registry
 	duration prometheus.Histogram
 	failures *prometheus.CounterVec
+	results  *prometheus.CounterVec
+	changes  *prometheus.CounterVec
 }
 
 func newMetrics(src Source) *metrics {
@@ -131,8 +142,14 @@ func newMetrics(src Source) *metrics {
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "spotwatch_probe_failures_total", Help: "Failed probes by probe kind and failure string.",
 		}, []string{"kind", "failure"}),
+		results: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "spotwatch_check_results_total", Help: "Checks by the cause they found, before hysteresis.",
+		}, []string{"cause"}),
+		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "spotwatch_state_changes_total", Help: "State changes by the cause of the new state.",
+		}, []string{"cause"}),
 	}
-	m.reg.MustRegister(m.duration, m.failures, newStatusCollector(src))
+	m.reg.MustRegister(m.duration, m.failures, m.results, m.changes, newStatusCollector(src))
 	return m
 }
 
@@ -157,9 +174,14 @@ func (m *metrics) feed(ctx context.Context, events <-chan monitor.Event, unsubsc
 
 // observe counts one event.
 func (m *metrics) observe(ev monitor.Event) {
+	if ev.Type == monitor.EventState && ev.Previous != ev.Status.Cause {
+		// A subscription's first event and a pause repeat the state (Previous == Cause).
+		m.changes.WithLabelValues(string(ev.Status.Cause)).Inc()
+	}
 	if ev.Type != monitor.EventCheck || ev.Check == nil {
 		return
 	}
+	m.results.WithLabelValues(string(ev.Check.Cause)).Inc()
 	m.duration.Observe(float64(ev.Check.DurationMS) / 1000)
 	for _, p := range ev.Check.Probes {
 		if !p.OK {
@@ -185,6 +207,8 @@ type statusCollector struct {
 	src                        Source
 	code, state, since, paused *prometheus.Desc
 	checks, internalErrors     *prometheus.Desc
+	lastCheck, lastDuration    *prometheus.Desc
+	interval, mode, buildInfo  *prometheus.Desc
 }
 
 func newStatusCollector(src Source) *statusCollector {
@@ -196,12 +220,18 @@ func newStatusCollector(src Source) *statusCollector {
 		paused:         prometheus.NewDesc("spotwatch_paused", "1 while notifications are paused.", nil, nil),
 		checks:         prometheus.NewDesc("spotwatch_checks_total", "Checks run since the monitor started.", nil, nil),
 		internalErrors: prometheus.NewDesc("spotwatch_internal_errors_total", "Checks that failed inside spotwatch (a panic) since the monitor started.", nil, nil),
+		lastCheck:      prometheus.NewDesc("spotwatch_last_check_timestamp_seconds", "When the last check finished, in seconds since the Unix epoch; 0 before the first.", nil, nil),
+		lastDuration:   prometheus.NewDesc("spotwatch_last_check_duration_seconds", "How long the last check took.", nil, nil),
+		interval:       prometheus.NewDesc("spotwatch_check_interval_seconds", "The configured interval between checks while all is well.", nil, nil),
+		mode:           prometheus.NewDesc("spotwatch_check_mode", "1 for the mode checks run in (full or light), 0 for the other.", []string{"mode"}, nil),
+		buildInfo:      prometheus.NewDesc("spotwatch_build_info", "1, labelled with spotwatch's version.", []string{"version"}, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.code, c.state, c.since, c.paused, c.checks, c.internalErrors} {
+	for _, d := range []*prometheus.Desc{c.code, c.state, c.since, c.paused, c.checks, c.internalErrors,
+		c.lastCheck, c.lastDuration, c.interval, c.mode, c.buildInfo} {
 		ch <- d
 	}
 }
@@ -234,4 +264,25 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.paused, prometheus.GaugeValue, paused)
 	ch <- prometheus.MustNewConstMetric(c.checks, prometheus.CounterValue, float64(st.Checks))
 	ch <- prometheus.MustNewConstMetric(c.internalErrors, prometheus.CounterValue, float64(st.InternalErrors))
+	last := 0.0
+	if !st.LastCheck.IsZero() {
+		last = float64(st.LastCheck.UnixMilli()) / 1000
+	}
+	ch <- prometheus.MustNewConstMetric(c.lastCheck, prometheus.GaugeValue, last)
+	ch <- prometheus.MustNewConstMetric(c.lastDuration, prometheus.GaugeValue, float64(st.LastCheckMS)/1000)
+	if s, ok := c.src.(CheckScheduler); ok {
+		ch <- prometheus.MustNewConstMetric(c.interval, prometheus.GaugeValue, s.CheckInterval().Seconds())
+	}
+	mode := ModeFull
+	if m, ok := c.src.(CheckModer); ok && m.CheckMode() == ModeLight {
+		mode = ModeLight
+	}
+	for _, m := range []string{ModeFull, ModeLight} {
+		v := 0.0
+		if m == mode {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.mode, prometheus.GaugeValue, v, m)
+	}
+	ch <- prometheus.MustNewConstMetric(c.buildInfo, prometheus.GaugeValue, 1, version.Version)
 }

@@ -5,13 +5,14 @@ package statusapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 )
 
 // errNoMetrics is what the metrics functions return in a binary built with the nometrics tag,
 // which leaves out github.com/prometheus/client_golang (about 4.4 MB of a linux/amd64 binary).
-var errNoMetrics = errors.New("this spotwatch was built without Prometheus metrics (build tag nometrics); unset metrics.listen")
+var errNoMetrics = errors.New("this spotwatch was built without Prometheus metrics (build tag nometrics); unset metrics.listen and metrics.textfile")
 
 // ServeMetrics returns an error: this binary has no metrics.
 func ServeMetrics(_ context.Context, listen string, _ Source, _ *slog.Logger) error {
@@ -31,4 +32,9 @@ func ListenMetrics(listen string) (net.Listener, error) {
 func ServeMetricsOn(_ context.Context, ln net.Listener, _ Source, _ *slog.Logger) error {
 	ln.Close()
 	return errNoMetrics
+}
+
+// WriteMetricsFile returns an error: this binary has no metrics.
+func WriteMetricsFile(_ context.Context, path string, _ Source, _ *slog.Logger) error {
+	return fmt.Errorf("metrics.textfile %q: %w", path, errNoMetrics)
 }

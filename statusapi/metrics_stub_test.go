@@ -18,4 +18,7 @@ func TestMetricsNotBuilt(t *testing.T) {
 	if err := ServeMetrics(t.Context(), "127.0.0.1:0", src, nil); !errors.Is(err, errNoMetrics) {
 		t.Errorf("ServeMetrics: %v, want errNoMetrics", err)
 	}
+	if err := WriteMetricsFile(t.Context(), "/tmp/x/spotwatch.prom", src, nil); !errors.Is(err, errNoMetrics) || !strings.Contains(err.Error(), "metrics.textfile") {
+		t.Errorf("WriteMetricsFile: %v, want errNoMetrics naming metrics.textfile", err)
+	}
 }

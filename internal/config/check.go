@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,6 +90,19 @@ func checkLoopback(s string) error {
 		return nil
 	}
 	return fmt.Errorf("not a loopback address: %q (use 127.0.0.1, [::1] or localhost)", s)
+}
+
+// checkTextfile checks a metrics file for node_exporter's textfile collector, which reads only
+// files named *.prom. Whether its directory exists is the daemon's concern at each write (the
+// directory may come with node_exporter later).
+func checkTextfile(path string) error {
+	if base := filepath.Base(path); filepath.Ext(base) != ".prom" || base == ".prom" {
+		return fmt.Errorf("want a file name ending in .prom, such as /var/lib/prometheus/node-exporter/spotwatch.prom (node_exporter reads only *.prom): %s", quotePath(path))
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("a directory, not a file: %s", quotePath(path))
+	}
+	return nil
 }
 
 // checkDomain checks a domain name (not an IP address).

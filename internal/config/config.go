@@ -109,9 +109,10 @@ type API struct {
 	Socket string // "socket": the Unix-domain socket's path (AF_UNIX on Windows too); "" means the per-OS default
 }
 
-// Metrics is the optional metrics endpoint.
+// Metrics is the optional metrics endpoint and node_exporter textfile.
 type Metrics struct {
-	Listen string // "listen": host:port on a loopback address only; "" means no endpoint
+	Listen   string // "listen": host:port on a loopback address only; "" means no endpoint
+	Textfile string // "textfile": a *.prom file in node_exporter's textfile directory, rewritten after every check; "" means none
 }
 
 // Log configures logging.

@@ -96,7 +96,8 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			"socket": d.text(&c.API.Socket, nil), // a path, a pipe name or a Linux abstract name: taken as written
 		}),
 		"metrics": d.section(fields{
-			"listen": d.text(&c.Metrics.Listen, optional(checkLoopback)),
+			"listen":   d.text(&c.Metrics.Listen, optional(checkLoopback)),
+			"textfile": d.path(&c.Metrics.Textfile, checkTextfile),
 		}),
 		"log": d.section(fields{
 			"level":  d.text(&c.Log.Level, checkOneOf("debug", "info", "warn", "error")),

@@ -207,6 +207,17 @@ func TestParseErrors(t *testing.T) {
 			`test.yaml:1: metrics.listen: not a loopback address: "192.168.1.2:9100" (use 127.0.0.1, [::1] or localhost)`},
 		{"metrics on a name", "metrics: {listen: \"example.com:9100\"}\n",
 			`test.yaml:1: metrics.listen: not a loopback address: "example.com:9100" (use 127.0.0.1, [::1] or localhost)`},
+		// metrics.textfile
+		{"textfile not .prom", "metrics:\n  listen: \"\"\n  textfile: /var/lib/prometheus/node-exporter/spotwatch.txt\n",
+			`test.yaml:3: metrics.textfile: want a file name ending in .prom, such as /var/lib/prometheus/node-exporter/spotwatch.prom (node_exporter reads only *.prom): "/var/lib/prometheus/node-exporter/spotwatch.txt"`},
+		{"textfile only an extension", "metrics: {textfile: /var/lib/node-exporter/.prom}\n",
+			`test.yaml:1: metrics.textfile: want a file name ending in .prom, such as /var/lib/prometheus/node-exporter/spotwatch.prom (node_exporter reads only *.prom): "/var/lib/node-exporter/.prom"`},
+		{"textfile a directory", "metrics: {textfile: /}\n",
+			`test.yaml:1: metrics.textfile: want a file name ending in .prom, such as /var/lib/prometheus/node-exporter/spotwatch.prom (node_exporter reads only *.prom): "/"`},
+		{"textfile a number", "metrics: {textfile: 9100}\n",
+			`test.yaml:1: metrics.textfile: want a string, got the number 9100`},
+		{"textfile misspelt", "metrics: {text_file: /x/spotwatch.prom}\n",
+			`test.yaml:1: metrics.text_file: unknown key (did you mean "textfile"?)`},
 
 		// tls.public_roots
 		{"public roots missing", "tls:\n  public_roots: /nonexistent/roots.pem\n",
@@ -355,6 +366,9 @@ func TestParseValid(t *testing.T) {
 		{"metrics on localhost", "metrics: {listen: \"localhost:9100\"}\n", func(c *Config) { c.Metrics.Listen = "localhost:9100" }},
 		{"metrics on 127.0.0.2", "metrics: {listen: \"127.0.0.2:9100\"}\n", func(c *Config) { c.Metrics.Listen = "127.0.0.2:9100" }},
 		{"metrics on ::1", "metrics: {listen: \"[::1]:9100\"}\n", func(c *Config) { c.Metrics.Listen = "[::1]:9100" }},
+		{"metrics textfile", "metrics: {textfile: /var/lib/prometheus/node-exporter/spotwatch.prom}\n", func(c *Config) {
+			c.Metrics.Textfile = "/var/lib/prometheus/node-exporter/spotwatch.prom"
+		}},
 		{"absolute paths stay", "hosts_file: /tmp/hosts\nlog: {file: /var/log/spotwatch.log, level: debug, format: json}\napi: {socket: \"@spotwatch\"}\n", func(c *Config) {
 			c.HostsFile = "/tmp/hosts"
 			c.Log = Log{Level: "debug", Format: "json", File: "/var/log/spotwatch.log"}

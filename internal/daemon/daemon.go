@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -39,6 +40,8 @@ type daemon struct {
 	wg      sync.WaitGroup
 	system  bool
 	check   probe.Options // how checks are made, for every configuration
+	// interval is the configured interval (nanoseconds), for the metrics: it follows reloads.
+	interval atomic.Int64
 
 	cfgPath string
 	cfgPoll time.Duration
@@ -88,6 +91,8 @@ func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, err
 		return fail(err)
 	}
 	d.monitor = monitor.New(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.Options{Logger: log, History: d.store})
+	d.interval.Store(int64(cfg.Interval))
+	metricsSrc := metricsSource{d.monitor, &d.interval}
 
 	// The default places: the first that is provably the daemon's own (see statusapi.SocketPaths).
 	socket := cfg.API.Socket
@@ -123,8 +128,17 @@ func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, err
 			return fail(fmt.Errorf("metrics.listen: %w", err))
 		}
 		d.run(func() {
-			if err := statusapi.ServeMetricsOn(ctx, metrics, d.monitor, log); err != nil {
+			if err := statusapi.ServeMetricsOn(ctx, metrics, metricsSrc, log); err != nil {
 				log.Error("metrics endpoint stopped", "err", err)
+			}
+		})
+	}
+	if path := cfg.Metrics.Textfile; path != "" {
+		// A textfile that cannot be written is logged at each new error and never stops
+		// monitoring (docs/design.md, "The fleet").
+		d.run(func() {
+			if err := statusapi.WriteMetricsFile(ctx, path, metricsSrc, log); err != nil {
+				log.Error("metrics textfile not written", "err", err)
 			}
 		})
 	}
@@ -214,6 +228,20 @@ func (s statusWithStorage) Status() monitor.Status {
 	return st
 }
 
+// metricsSource is the monitor as the metrics see it: with the configured interval, which the
+// fleet's staleness rule compares the last check's age with. metrics.listen and
+// metrics.textfile themselves are read at start only.
+type metricsSource struct {
+	*monitor.Monitor
+	interval *atomic.Int64
+}
+
+func (s metricsSource) CheckInterval() time.Duration { return time.Duration(s.interval.Load()) }
+
+// CheckMode is the last check's mode (monitor.ModeLight or monitor.ModeFull) for
+// spotwatch_check_mode; the two packages spell the modes alike.
+func (s metricsSource) CheckMode() string { return s.Status().Mode }
+
 // watchConfig reloads the configuration on SIGHUP and when its file changes.
 func (d *daemon) watchConfig(ctx context.Context) {
 	tick := time.NewTicker(d.cfgPoll)
@@ -262,6 +290,7 @@ func (d *daemon) reload(why string) {
 		return
 	}
 	d.monitor.Reload(monitor.SettingsFrom(cfg), idleCheck(checker))
+	d.interval.Store(int64(cfg.Interval))
 	d.monitor.CheckNow()
 	d.log.Info("configuration reloaded", "trigger", why, "config", d.cfgPath)
 }

@@ -62,7 +62,12 @@ func (l *Lab) ip(ctx context.Context, ns NS, args ...string) (string, error) {
 // so no other goroutine ever runs in a lab namespace by accident. Sockets made by f stay in
 // the namespace for their whole life.
 func (l *Lab) inNS(ns NS, f func() error) error {
-	path := filepath.Join(netnsRun, l.NSName(ns))
+	return inNamedNS(l.NSName(ns), f)
+}
+
+// inNamedNS is inNS for a namespace named as `ip netns` knows it.
+func inNamedNS(name string, f func() error) error {
+	path := filepath.Join(netnsRun, name)
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
