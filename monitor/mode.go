@@ -28,6 +28,10 @@ const (
 type Request struct {
 	Light   bool
 	LastRTT time.Duration
+	// LinkRTT is the round trip the latest check measured, whatever it found (0 when none
+	// did): a link that has just become slow has no good check yet, and the full check scales
+	// its deadline from this.
+	LinkRTT time.Duration
 }
 
 type requestKey struct{}
@@ -47,6 +51,7 @@ func withRequest(ctx context.Context, r Request) context.Context {
 type modeState struct {
 	lastFull time.Time     // when the last full check ended
 	lastRTT  time.Duration // the round trip of the last full check that found Spotify reachable
+	linkRTT  time.Duration // the round trip of the latest check that measured one
 	wantFull bool          // a network change, a requested check or a reload asks for the full check
 }
 
@@ -64,7 +69,7 @@ func (m *Monitor) requestLocked() Request {
 		m.status.Cause == diagnosis.CauseOK && m.status.PendingCause == "" &&
 		!m.mode.lastFull.IsZero() && m.clock.Now().Sub(m.mode.lastFull) < s.FullCheckEvery
 	m.mode.wantFull = false
-	return Request{Light: light, LastRTT: m.mode.lastRTT}
+	return Request{Light: light, LastRTT: m.mode.lastRTT, LinkRTT: m.mode.linkRTT}
 }
 
 // runRequested runs the check req asks for. A light check that passes is returned with
@@ -88,5 +93,8 @@ func (m *Monitor) noteFullLocked(res diagnosis.Result) {
 	m.mode.lastFull = m.clock.Now()
 	if res.Code == diagnosis.CodeOK && res.RTT > 0 {
 		m.mode.lastRTT = res.RTT
+	}
+	if res.RTT > 0 {
+		m.mode.linkRTT = res.RTT
 	}
 }

@@ -19,6 +19,7 @@ type modeCheck struct {
 	reqs      []Request
 	lightFail bool
 	full      []diagnosis.Cause
+	badRTT    time.Duration // the round trip a full check that does not find Spotify reachable measures
 }
 
 const fullRTT = 20 * time.Millisecond
@@ -39,6 +40,7 @@ func (c *modeCheck) check(ctx context.Context) diagnosis.Result {
 		cause, c.full = c.full[0], c.full[1:]
 	}
 	res := diagnosis.Result{Diagnosis: diagnosis.Diagnosis{Code: cause.Code(), Cause: cause, Title: string(cause)}, DurationMS: 42}
+	res.RTT = c.badRTT
 	if cause.Code() == diagnosis.CodeOK {
 		res.RTT = fullRTT
 	}
@@ -159,6 +161,28 @@ func TestMonitorLightMode(t *testing.T) {
 	c.mu.Unlock()
 	if len(reqs) != 1 || reqs[0].LastRTT != fullRTT {
 		t.Errorf("requests %+v, want one carrying the last good round trip %v", reqs, fullRTT)
+	}
+}
+
+// TestMonitorLinkRTTFollowsTheLatestCheck: the last good round trip stays that of the last check
+// that found Spotify reachable, while the link's round trip follows the latest check that
+// measured one, good or not (a link that has just become slow has no good check yet).
+func TestMonitorLinkRTTFollowsTheLatestCheck(t *testing.T) {
+	const slow = 800 * time.Millisecond
+	c := &modeCheck{badRTT: slow}
+	h := newModeHarness(t, lightSettings, c)
+	h.advance(0) // the first check: full, ok, fullRTT
+	c.set(true, diagnosis.CauseUnknown, diagnosis.CauseUnknown)
+	h.toNext() // light fails, then the full check finds unknown over a slow link
+	c.mu.Lock()
+	c.reqs = nil
+	c.mu.Unlock()
+	h.toNext() // the confirmation
+	c.mu.Lock()
+	reqs := slices.Clone(c.reqs)
+	c.mu.Unlock()
+	if len(reqs) != 1 || reqs[0].LastRTT != fullRTT || reqs[0].LinkRTT != slow {
+		t.Errorf("requests %+v, want one with the last good round trip %v and the link's %v", reqs, fullRTT, slow)
 	}
 }
 

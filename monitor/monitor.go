@@ -331,7 +331,7 @@ func (m *Monitor) safeCheck(ctx context.Context, check CheckFunc, timeout time.D
 	}()
 	if timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 2*timeout) // the check keeps its own deadline; this is a backstop
+		ctx, cancel = context.WithTimeout(ctx, 3*timeout) // the check keeps its own deadline (up to 2 × timeout on a slow link); this is a backstop
 		defer cancel()
 	}
 	res = check(ctx)

@@ -305,7 +305,7 @@ func idleCheck(checker *probe.Checker) monitor.CheckFunc {
 		if !req.Light {
 			defer debug.FreeOSMemory()
 		}
-		return checker.DiagnoseWith(ctx, probe.CheckOptions{Light: req.Light, LastRTT: req.LastRTT})
+		return checker.DiagnoseWith(ctx, probe.CheckOptions{Light: req.Light, LastRTT: req.LastRTT, LinkRTT: req.LinkRTT})
 	}
 }
 

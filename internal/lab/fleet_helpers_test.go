@@ -292,7 +292,8 @@ func fileSize(path string) int64 {
 	return info.Size()
 }
 
-// writeFile writes a file of the fleet's own, failing the test on error.
+// writeFile writes a test's file (a product's or the fleet's configuration), with its
+// directory, failing the test on error.
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -236,13 +236,6 @@ func productDir(t *testing.T, name string) string {
 	return dir
 }
 
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // versionOf runs a product's version command and returns the first match of re's group.
 func versionOf(t *testing.T, re string, name string, args ...string) string {
 	t.Helper()

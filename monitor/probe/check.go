@@ -138,11 +138,12 @@ func (c *Checker) CheckWith(ctx context.Context, o CheckOptions) diagnosis.Repor
 	rep := diagnosis.Report{StartedAt: start.UTC().Truncate(time.Millisecond), OS: c.goos}
 	var px *url.URL
 	rep.Facts, px = gatherFacts(c.facts)
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	deadline := checkDeadline(c.cfg.Timeout, max(o.LastRTT, o.LinkRTT))
+	ctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
 
 	ipv6 := hasIPv6(rep.Facts)
-	path := newNetPath(c.cfg.DNS.Server, dnsTimeout(c.cfg.Timeout), rep.Facts.HostsEntries, ipv6)
+	path := newNetPath(c.cfg.DNS.Server, dnsTimeout(deadline), rep.Facts.HostsEntries, ipv6)
 	path.pace = newPace(len(c.spotifyHTTPS))
 	r := newRun(ctx, path.pace, c.log)
 	r.silenceAfter = silenceBudget(o.LastRTT)

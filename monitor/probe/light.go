@@ -33,6 +33,9 @@ type CheckOptions struct {
 	// 0 when unknown. A full check given it decides silence within silenceBudget(LastRTT)
 	// rather than at its deadline; a light check bounds itself by it.
 	LastRTT time.Duration
+	// LinkRTT is the round trip the latest check measured, good or not (0 when unknown): a full
+	// check's deadline grows with it on a slow link (checkDeadline).
+	LinkRTT time.Duration
 }
 
 // lightSessions is how many TLS sessions the light check keeps for resumption: one per

@@ -108,3 +108,25 @@ func (p *pace) dnsAnswered() bool {
 	defer p.mu.Unlock()
 	return p.dnsHeard
 }
+
+// A slow link's deadline. The check's deadline (timeout, 5 s) holds a DNS lookup, a TCP connect,
+// a TLS handshake and an HTTP exchange with a retransmission or two at the round trips of most
+// links; at 800 ms a round trip it does not (four round trips are 3.2 s before any loss, and one
+// lost segment costs its retransmission timer), and a healthy satellite link with some loss
+// failed half its checks. A monitor whose last good check measured a slow link gives the check
+//
+//	checkDeadline = max(timeout, slowLinkBase + slowLinkRTTs × RTT), at most 2 × timeout
+//
+// with RTT the larger of the last good check's and the latest check's (CheckOptions.LinkRTT: a
+// link that just became slow has no good check yet): 7.4 s at 800 ms; nothing changes below
+// 500 ms; the monitor's backstop is 3 × timeout. Only the outer deadline moves: the connect
+// budget still follows this check's own round trip, so a block is named as fast as before.
+const (
+	slowLinkBase = time.Second
+	slowLinkRTTs = 8
+)
+
+// checkDeadline is the deadline of a check whose monitor measured lastRTT on its last good check.
+func checkDeadline(timeout, lastRTT time.Duration) time.Duration {
+	return max(timeout, min(2*timeout, slowLinkBase+slowLinkRTTs*lastRTT))
+}

@@ -9,13 +9,18 @@ import (
 
 func TestSilenceBudgets(t *testing.T) {
 	for _, tc := range []struct {
-		rtt, silence, light time.Duration
+		rtt, silence, light, full time.Duration
 	}{
-		{0, 0, 5 * time.Second},
-		{time.Millisecond, 1200 * time.Millisecond, 2 * time.Second},
-		{300 * time.Millisecond, 1900 * time.Millisecond, 2800 * time.Millisecond},
-		{800 * time.Millisecond, 3400 * time.Millisecond, 5 * time.Second},
+		{0, 0, 5 * time.Second, 5 * time.Second},
+		{time.Millisecond, 1200 * time.Millisecond, 2 * time.Second, 5 * time.Second},
+		{300 * time.Millisecond, 1900 * time.Millisecond, 2800 * time.Millisecond, 5 * time.Second},
+		{500 * time.Millisecond, 2500 * time.Millisecond, 4 * time.Second, 5 * time.Second},
+		{800 * time.Millisecond, 3400 * time.Millisecond, 5 * time.Second, 7400 * time.Millisecond},
+		{3 * time.Second, 10 * time.Second, 5 * time.Second, 10 * time.Second},
 	} {
+		if got := checkDeadline(5*time.Second, tc.rtt); got != tc.full {
+			t.Errorf("checkDeadline(5s, %v) = %v, want %v", tc.rtt, got, tc.full)
+		}
 		if got := silenceBudget(tc.rtt); got != tc.silence {
 			t.Errorf("silenceBudget(%v) = %v, want %v", tc.rtt, got, tc.silence)
 		}
