@@ -92,37 +92,14 @@ func TestLabSilent(t *testing.T) {
 	var rows []row
 	for _, sc := range silentScenarios(srv) {
 		t.Run(strings.ReplaceAll(sc.name, " ", "_"), func(t *testing.T) {
-			r := row{name: sc.name, want: want(sc.scenario), got: "lab error"}
-			defer func() { rows = append(rows, r) }()
 			ctx := t.Context()
 			if err := w.Healthy(ctx); err != nil {
 				t.Fatalf("lab error: the world is not healthy before the fault:\n%v", err)
 			}
 			faults := sc.fault(t, ctx, w)
-			before := hits(t, ctx, faults)
-			began := time.Now()
-			res, raw := runCheck(t, ctx, l, bin, w.ConfigFile)
-			r.wall = time.Since(began)
-			r.got, r.ms = fmt.Sprintf("%d %s", res.Code, res.Cause), res.DurationMS
-			if res.Code != sc.code || !slices.Contains(sc.causes, res.Cause) {
-				t.Fatalf("got %d %s, want %s\nsummary: %s\nevidence:\n  %s\nprobes:\n%s", res.Code, res.Cause, r.want,
-					res.Summary, strings.Join(res.Evidence, "\n  "), probesText(res.Probes))
-			}
-			t.Logf("%d %s in %d ms: %s\nfix:\n  %s", res.Code, res.Cause, res.DurationMS, res.Summary, strings.Join(res.Fix, "\n  "))
-			if took := time.Duration(res.DurationMS) * time.Millisecond; took >= dropBudget {
-				t.Errorf("the verdict took %v, want < %v (the firewall_drop budget)\nprobes:\n%s", took, dropBudget, probesText(res.Probes))
-			}
-			if sc.check != nil {
-				sc.check(t, w, res)
-			}
-			after := hits(t, ctx, faults)
-			for i, f := range faults {
-				if after[i] <= before[i] {
-					t.Errorf("the check never met the fault %v (its rules counted %d packets before and after)", f, before[i])
-				}
-			}
-			if *record && !t.Failed() {
-				saveReport(t, res.Cause, sc.name, raw)
+			// Three checks in a row, each of which must be right within the budget (issue 16).
+			for run := 1; run <= silentRuns && !t.Failed(); run++ {
+				rows = append(rows, silentRun(t, ctx, l, w, bin, sc, faults, run))
 			}
 		})
 	}
@@ -131,8 +108,43 @@ func TestLabSilent(t *testing.T) {
 	for _, r := range rows {
 		fmt.Fprintf(&b, "%-48s %-20s %-20s %8d %8d\n", r.name, r.want, r.got, r.ms, r.wall.Milliseconds())
 	}
-	fmt.Fprintf(&b, "total (build, lab, world, %d scenarios): %v", len(rows), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(&b, "total (build, lab, world, %d checks): %v", len(rows), time.Since(start).Round(time.Millisecond))
 	t.Log(b.String())
+}
+
+// silentRuns is how many checks in a row each silent scenario must get right.
+const silentRuns = 3
+
+// silentRun runs one check of a silent scenario whose fault is in place and returns its row.
+func silentRun(t *testing.T, ctx context.Context, l *lab.Lab, w *labworld.World, bin string, sc silentScenario, faults []*lab.Fault, run int) (r row) {
+	t.Helper()
+	r = row{name: fmt.Sprintf("%s #%d", sc.name, run), want: want(sc.scenario), got: "lab error"}
+	before := hits(t, ctx, faults)
+	began := time.Now()
+	res, raw := runCheck(t, ctx, l, bin, w.ConfigFile)
+	r.wall = time.Since(began)
+	r.got, r.ms = fmt.Sprintf("%d %s", res.Code, res.Cause), res.DurationMS
+	if res.Code != sc.code || !slices.Contains(sc.causes, res.Cause) {
+		t.Fatalf("got %d %s, want %s\nsummary: %s\nevidence:\n  %s\nprobes:\n%s", res.Code, res.Cause, r.want,
+			res.Summary, strings.Join(res.Evidence, "\n  "), probesText(res.Probes))
+	}
+	t.Logf("%d %s in %d ms: %s\nfix:\n  %s", res.Code, res.Cause, res.DurationMS, res.Summary, strings.Join(res.Fix, "\n  "))
+	if took := time.Duration(res.DurationMS) * time.Millisecond; took >= dropBudget {
+		t.Errorf("the verdict took %v, want < %v (the firewall_drop budget)\nprobes:\n%s", took, dropBudget, probesText(res.Probes))
+	}
+	if sc.check != nil {
+		sc.check(t, w, res)
+	}
+	after := hits(t, ctx, faults)
+	for i, f := range faults {
+		if after[i] <= before[i] {
+			t.Errorf("the check never met the fault %v (its rules counted %d packets before and after)", f, before[i])
+		}
+	}
+	if *record && !t.Failed() && run == 1 {
+		saveReport(t, res.Cause, sc.name, raw)
+	}
+	return r
 }
 
 // silentServers are this file's servers that never answer, for the scenarios to prove the
