@@ -3,17 +3,13 @@
 package apptrigger
 
 import (
-	"bufio"
 	"context"
 	"log/slog"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/spotwatch/spotwatch/internal/testutil"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
@@ -21,38 +17,7 @@ import (
 // returns its address; it is killed when the test ends.
 func startBus(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "bus.conf")
-	err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting dbus-daemon (Debian package dbus): %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the bus address: %v", err)
-	}
-	return strings.TrimSpace(addr)
+	return testutil.StartBus(t, "session")
 }
 
 // TestWatchMPRIS runs Watch on a real session bus: a connection taking the app's MPRIS name is

@@ -3,9 +3,6 @@
 package netstate
 
 import (
-	"bufio"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/prop"
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 // startBus starts a private bus daemon (dbus-daemon, Debian package dbus) for one test and
@@ -21,38 +19,7 @@ import (
 // needs polkit and the real system bus).
 func startBus(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "bus.conf")
-	err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting dbus-daemon (Debian package dbus): %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the bus address: %v", err)
-	}
-	return strings.TrimSpace(addr)
+	return testutil.StartBus(t, "system")
 }
 
 // fakeNetworkManager takes NetworkManager's name on the bus and exports its object with the
