@@ -60,7 +60,6 @@ func TestWatchPolledStartAndStall(t *testing.T) {
 	looked := make(chan struct{})
 	var once sync.Once
 	find := func() diagnosis.AppConnections {
-		once.Do(func() { close(looked) })
 		switch phase.Load() {
 		case 1:
 			return diagnosis.AppConnections{Running: true, PIDs: []int{42}, Established: 1}
@@ -75,6 +74,14 @@ func TestWatchPolledStartAndStall(t *testing.T) {
 	go func() {
 		done <- Watch(ctx, func(e Event) { events <- e }, Options{
 			Bus: "none", ProcessPoll: 20 * time.Millisecond, ConnPoll: 10 * time.Millisecond,
+			// Only the process-list poll's first look counts as "seen not running": the
+			// connection reader may call find first, and the app must not start before
+			// the poll has seen it absent, or there is no start to see.
+			Present: func() bool {
+				running := find().Running
+				once.Do(func() { close(looked) })
+				return running
+			},
 			Find: find, Conns: func([]int) diagnosis.AppConnections { return find() },
 		})
 	}()

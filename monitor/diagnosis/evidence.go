@@ -153,7 +153,14 @@ func anyOK(probes []Probe) bool {
 // Spotify's answer. Before the ClientHello nothing on the path can tell the two connections apart,
 // and a filter that reads the server name matches every Spotify name, not one: this is packet loss
 // on a slow link (a satellite, a congested cell), which the app's own retries get through.
+//
+// A lookup of a Spotify name that timed out through the system resolver while the same resolver
+// answered another Spotify name with addresses in the same check is the same loss: a resolver
+// that filters Spotify by silence matches every Spotify name, not one of them.
 func (e evidence) lostOnTheWay(p Probe) bool {
+	if !p.OK && p.Failure == failure.DNSTimeout && p.Detail.Step == failure.StepDNS && p.Detail.Via == "" {
+		return e.systemResolverAnsweredSpotify()
+	}
 	if p.OK || p.Failure != failure.GenericTimeout || p.Detail.Via != "" || p.Detail.Addr == "" ||
 		(p.Detail.Step != failure.StepConnect && p.Detail.Step != failure.StepTLS) {
 		return false
@@ -164,6 +171,12 @@ func (e evidence) lostOnTheWay(p Probe) bool {
 		}
 	}
 	return false
+}
+
+// systemResolverAnsweredSpotify: the system resolver gave public addresses for some Spotify name
+// in this check.
+func (e evidence) systemResolverAnsweredSpotify() bool {
+	return anyOK(e.where(e.systemDNS(), func(p Probe) bool { return len(p.Detail.Addrs) > 0 && !p.Detail.Bogon }))
 }
 
 // okOrSlow is anyOK that also accepts an answer that was only slow (answeredSlowly) or a
