@@ -771,6 +771,10 @@ func TestLabSweep(t *testing.T) {
 	mk(deadID, fmt.Sprintf("%d 1\n", dead.Process.Pid))
 	mk(orphanID, "") // namespaces without a state file
 	mk(liveID, fmt.Sprintf("%d %d\n", os.Getpid(), start))
+	// A fleet desktop of the dead lab (TestLabFleet's swf<N>-ID), as a killed fleet run leaves it.
+	if _, err := run(ctx, "ip", "netns", "add", "swf7-"+deadID); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { removeLab(context.Background(), liveID) })
 
 	// A process inside the dead lab, as a crashed run's spotwatch would be.

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,12 +24,31 @@ const (
 )
 
 // labName matches the names of lab namespaces and state files and captures the id.
-var labName = regexp.MustCompile(`^(?:sw[crs]-)?([0-9a-f]{8})$`)
+var labName = regexp.MustCompile(`^(?:sw[crs]-|swf[0-9]+-)?([0-9a-f]{8})$`)
+
+// desktopName matches the fleet's desktop namespaces (swf<N>-ID, see fleet.go) and captures the id.
+var desktopName = regexp.MustCompile(`^swf[0-9]+-([0-9a-f]{8})$`)
 
 func statePath(id string) string { return filepath.Join(stateDir, id) }
 
+// labNames lists lab id's namespaces: client, router and servers, then the fleet desktops of it
+// that are on the machine.
 func labNames(id string) []string {
-	return []string{nsName(Client, id), nsName(Router, id), nsName(Servers, id)}
+	return append([]string{nsName(Client, id), nsName(Router, id), nsName(Servers, id)}, desktopNames(id)...)
+}
+
+// desktopNames lists the fleet desktop namespaces of lab id found in /run/netns or /etc/netns.
+func desktopNames(id string) []string {
+	var names []string
+	for _, dir := range []string{netnsRun, etcNetns} {
+		entries, _ := os.ReadDir(dir) // a missing directory holds no desktop
+		for _, e := range entries {
+			if m := desktopName.FindStringSubmatch(e.Name()); m != nil && m[1] == id && !slices.Contains(names, e.Name()) {
+				names = append(names, e.Name())
+			}
+		}
+	}
+	return names
 }
 
 // labExists reports whether anything of lab id exists.
