@@ -140,7 +140,12 @@ func TestLabLightNoFalseAlarmOnSlowLossyLinks(t *testing.T) {
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			slowLossy(rtt)(t, ctx, w)
+			// At least five checks in the window: at 800 ms a check may take its grown
+			// deadline (7.4 s) on top of the 10 s interval, so the window grows with it.
 			window := time.After(65 * time.Second)
+			if rtt >= 800*time.Millisecond {
+				window = time.After(95 * time.Second)
+			}
 			checks := 0
 			for done := false; !done; {
 				select {
