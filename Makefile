@@ -37,7 +37,7 @@ cross: ## cross-build for Windows and macOS (no cgo)
 
 wine-test: ## run the Windows (amd64) tests that pass under wine 8, offline (scripts/wine/README.md)
 	./scripts/wine/install.sh
-	GO=$(GO) ./scripts/wine/go-test-windows.sh ./internal/safetext ./tray/icons ./internal/failure ./internal/testutil ./internal/netstate ./internal/config ./internal/logfile ./internal/history ./svc ./internal/winfw ./internal/appconn ./internal/apptrigger -- -count=1
+	GO=$(GO) ./scripts/wine/go-test-windows.sh ./internal/safetext ./tray/icons ./internal/failure ./internal/testutil ./internal/netstate ./internal/config ./internal/logfile ./internal/history ./svc ./internal/winfw ./internal/boundedread ./internal/appconn ./internal/apptrigger -- -count=1
 	GO=$(GO) ./scripts/wine/go-test-windows.sh ./monitor/diagnosis -- -count=1 -run 'TestClassify|TestFix|TestCauseTable|TestProductTable'
 	GO=$(GO) ./scripts/wine/go-test-windows.sh ./monitor/probe -- -count=1 -run 'TestScanHosts|TestProxyFromPrefsAndEnv|TestEnvProxyFunc|TestGatherFactsRedacts|SysProxy|WinINET|TestDialVia|TestWindowsSuitesFromCache'
 

@@ -17,7 +17,7 @@ import (
 // returns its address; it is killed when the test ends.
 func startBus(t *testing.T) string {
 	t.Helper()
-	return testutil.StartBus(t, "session")
+	return testutil.StartBus(t, "session", nil)
 }
 
 // TestWatchMPRIS runs Watch on a real session bus: a connection taking the app's MPRIS name is

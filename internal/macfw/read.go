@@ -11,7 +11,6 @@ package macfw
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 
 	"howett.net/plist"
 
+	"github.com/spotwatch/spotwatch/internal/boundedread"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
@@ -125,17 +125,5 @@ func rooted(root, path string) string {
 
 // readFile reads a file of at most maxFile bytes.
 func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxFile {
-		return nil, fmt.Errorf("larger than %d bytes", maxFile)
-	}
-	return b, nil
+	return boundedread.File(path, maxFile)
 }

@@ -19,7 +19,7 @@ import (
 // needs polkit and the real system bus).
 func startBus(t *testing.T) string {
 	t.Helper()
-	return testutil.StartBus(t, "system")
+	return testutil.StartBus(t, "system", nil)
 }
 
 // fakeNetworkManager takes NetworkManager's name on the bus and exports its object with the

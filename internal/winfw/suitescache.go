@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spotwatch/spotwatch/internal/boundedread"
 )
 
 // Asking Security Center starts Windows PowerShell, which takes about a second: too slow for
@@ -90,13 +91,8 @@ func (c SuitesCache) now() time.Time {
 
 // load reads the cache file; ok is false when it is missing or does not parse.
 func (c SuitesCache) load() (cachedSuites, bool) {
-	f, err := os.Open(c.Path)
+	data, err := boundedread.File(c.Path, maxCacheFile)
 	if err != nil {
-		return cachedSuites{}, false
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxCacheFile+1))
-	if err != nil || len(data) > maxCacheFile {
 		return cachedSuites{}, false
 	}
 	var e cachedSuites

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spotwatch/spotwatch/internal/boundedread"
 	"github.com/spotwatch/spotwatch/internal/safetext"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
@@ -110,19 +110,7 @@ const appFileLimit = 1 << 20
 
 // readSmall reads a file of at most appFileLimit bytes.
 func readSmall(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, appFileLimit+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > appFileLimit {
-		return nil, fmt.Errorf("larger than %d bytes", appFileLimit)
-	}
-	return b, nil
+	return boundedread.File(path, appFileLimit)
 }
 
 // --- OpenSnitch --------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
-//go:build linux
-
 package testutil
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +14,8 @@ import (
 // ("session" or "system") for one test, with no service activation, so nothing is started
 // behind the test's back, and returns its address. The daemon is killed when the test ends.
 // A "system" bus stands for the machine's: the real one is shared, and the services on it
-// (NetworkManager) cannot run in a test.
-func StartBus(t testing.TB, busType string) string {
+// (NetworkManager) cannot run in a test. The daemon's stderr goes to stderr (nil: discarded).
+func StartBus(t testing.TB, busType string, stderr io.Writer) string {
 	t.Helper()
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "bus.conf")
@@ -41,6 +40,7 @@ func StartBus(t testing.TB, busType string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting dbus-daemon (Debian package dbus): %v", err)
 	}
