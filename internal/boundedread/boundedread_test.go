@@ -5,10 +5,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 func TestFile(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.TempDir(t)
 	for _, tc := range []struct {
 		name    string
 		size    int
