@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 // spotifyName is the name the TLS and DNS tests ask for; the trailing dot keeps Go's resolver
@@ -32,6 +33,9 @@ func TestClassifyRealErrors(t *testing.T) {
 		name    string
 		produce func(t *testing.T, ctx context.Context) error
 		want    string
+		// underWine is what wine 8 may give instead of want, where wine differs from Windows;
+		// "" when it must give want too.
+		underWine string
 	}{
 		{
 			name: "dial a closed port",
@@ -53,6 +57,9 @@ func TestClassifyRealErrors(t *testing.T) {
 				return err
 			},
 			want: ConnectionReset,
+			// Wine 8 sometimes ends a recv on a connection the peer reset with 0 bytes (EOF)
+			// instead of WSAECONNRESET, depending on whether the RST arrived before the recv.
+			underWine: EOFError,
 		},
 		{
 			// The OS's error differs (EPIPE on Linux, WSAECONNRESET or WSAECONNABORTED on
@@ -260,6 +267,10 @@ func TestClassifyRealErrors(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
 			err := tt.produce(t, ctx)
+			if got := Classify(err); testutil.UnderWine() && tt.underWine != "" && got == tt.underWine {
+				t.Logf("under wine: %q (wine's answer for this case), not %q", got, tt.want)
+				return
+			}
 			if got := Classify(err); got != tt.want {
 				t.Errorf("Classify(%v) = %q, want %q", err, got, tt.want)
 			}
