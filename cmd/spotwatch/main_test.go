@@ -26,8 +26,11 @@ func TestMain(m *testing.M) {
 	}
 	binary = filepath.Join(dir, "spotwatch")
 	// spotwatch_fastschedule lets the daemons of these tests check every second (see
-	// internal/config/minimum_fast.go); a release build refuses schedules that fast.
+	// internal/config/minimum_fast.go); a release build refuses schedules that fast. Otherwise
+	// it is built as released (Makefile, .goreleaser.yaml): static, without cgo, so what these
+	// tests and BenchmarkIdleDaemon measure is what users run.
 	build := exec.Command("go", "build", "-trimpath", "-tags=spotwatch_fastschedule", "-ldflags=-s -w", "-o", binary, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		panic("building spotwatch: " + err.Error())

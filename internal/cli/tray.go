@@ -128,7 +128,8 @@ func runLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 		return exitInternal
 	}
 	hist := tray.NewMemoryHistory(localHistory)
-	m := monitor.New(monitor.SettingsFrom(cfg), checker.Diagnose, monitor.Options{Logger: log, History: hist})
+	// The daemon's check: light while all is well, and memory released after a full one.
+	m := monitor.New(monitor.SettingsFrom(cfg), daemon.CheckFunc(checker, log), monitor.Options{Logger: log, History: hist})
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(4)

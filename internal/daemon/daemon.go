@@ -19,6 +19,7 @@ import (
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/internal/logfile"
+	"github.com/spotwatch/spotwatch/internal/memtrim"
 	"github.com/spotwatch/spotwatch/internal/version"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
@@ -90,7 +91,7 @@ func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, err
 	if err != nil {
 		return fail(err)
 	}
-	d.monitor = monitor.New(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.Options{Logger: log, History: d.store})
+	d.monitor = monitor.New(monitor.SettingsFrom(cfg), CheckFunc(checker, log), monitor.Options{Logger: log, History: d.store})
 	d.interval.Store(int64(cfg.Interval))
 	metricsSrc := metricsSource{d.monitor, &d.interval}
 
@@ -289,23 +290,33 @@ func (d *daemon) reload(why string) {
 		d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why, "err", err.Error())
 		return
 	}
-	d.monitor.Reload(monitor.SettingsFrom(cfg), idleCheck(checker))
+	d.monitor.Reload(monitor.SettingsFrom(cfg), CheckFunc(checker, d.log))
 	d.interval.Store(int64(cfg.Interval))
 	d.monitor.CheckNow()
 	d.log.Info("configuration reloaded", "trigger", why, "config", d.cfgPath)
 }
 
-// idleCheck runs the check the monitor asks for (light or full, with the last good round trip),
-// then, after a full check, hands the memory it used back to the OS: a daemon that checks once
-// a minute should not keep a check's worth of buffers resident in between. A light check
-// allocates little; returning memory after it would cost more CPU than it saves.
-func idleCheck(checker *probe.Checker) monitor.CheckFunc {
+// CheckFunc runs the check the monitor asks for (light or full, with the last good round
+// trip), then, after a full check, hands the memory it used back to the OS: the heap it grew
+// (debug.FreeOSMemory) and the pages of the binary that start-up and the full check mapped
+// (memtrim.Trim; docs/design.md, "Memory"). A daemon that checks once a minute should not keep
+// a full check's worth of memory resident in between. A light check touches little; releasing
+// after it would cost more CPU than it saves. The tray's in-process monitor uses it too.
+func CheckFunc(checker *probe.Checker, log *slog.Logger) monitor.CheckFunc {
 	return func(ctx context.Context) diagnosis.Result {
 		req := monitor.RequestFrom(ctx)
 		if !req.Light {
-			defer debug.FreeOSMemory()
+			defer releaseMemory(log)
 		}
 		return checker.DiagnoseWith(ctx, probe.CheckOptions{Light: req.Light, LastRTT: req.LastRTT, LinkRTT: req.LinkRTT})
+	}
+}
+
+// releaseMemory returns the freed heap to the OS and unmaps the binary's idle pages.
+func releaseMemory(log *slog.Logger) {
+	debug.FreeOSMemory()
+	if _, err := memtrim.Trim(); err != nil {
+		log.Debug("could not trim the resident pages of the binary", "err", err)
 	}
 }
 

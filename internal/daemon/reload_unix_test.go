@@ -53,7 +53,7 @@ func TestReloadChecksWhoMayChangeTheConfig(t *testing.T) {
 				log:     log,
 				system:  tt.system,
 				cfgPath: path,
-				monitor: monitor.New(monitor.SettingsFrom(cfg), idleCheck(checker), monitor.Options{Logger: log}),
+				monitor: monitor.New(monitor.SettingsFrom(cfg), CheckFunc(checker, log), monitor.Options{Logger: log}),
 			}
 			d.reload("test")
 			if !strings.Contains(logged.String(), tt.want) {

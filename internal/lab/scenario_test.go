@@ -146,7 +146,9 @@ func buildSpotwatch(t testing.TB) string {
 		return bin
 	}
 	bin := filepath.Join(t.TempDir(), "spotwatch")
-	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/spotwatch/spotwatch/cmd/spotwatch")
+	// Built as released (Makefile): static, without cgo, so the lab measures what users run.
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "github.com/spotwatch/spotwatch/cmd/spotwatch")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building spotwatch: %v\n%s", err, out)
 	}

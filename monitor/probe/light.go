@@ -159,7 +159,8 @@ func (c *Checker) lightHTTPS(ctx context.Context, path *netPath, px *url.URL, u 
 		if err != nil {
 			return err
 		}
-		defer conn.Close()
+		// The answer is read whole before the reset (Connection: close, bounded by bodyCap).
+		defer abort(conn)
 		stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 		defer stop()
 		tlsConn := tls.Client(conn, &tls.Config{

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/url"
 
@@ -16,9 +17,23 @@ func probeTCP(ctx context.Context, path *netPath, addr string, role diagnosis.Ro
 		if err != nil {
 			return err
 		}
-		return conn.Close()
+		return abort(conn)
 	})
 	return p
+}
+
+// abort closes a probe's connection with a reset rather than the FIN exchange: one packet
+// instead of three, and no socket left in TIME_WAIT, for a connection whose answer has been
+// read (or that never carried any). Connections that cannot reset (a TLS tunnel to an https
+// proxy) close normally.
+func abort(conn net.Conn) error {
+	if tc, ok := conn.(interface{ SetLinger(sec int) error }); ok {
+		if err := tc.SetLinger(0); err != nil {
+			conn.Close()
+			return fmt.Errorf("closing the connection: %w", err)
+		}
+	}
+	return conn.Close()
 }
 
 // probeAccessPoint connects to one Spotify access point the way the app does: raw TCP (never
@@ -41,7 +56,7 @@ func probeAccessPoint(ctx context.Context, path *netPath, px *url.URL, hostPort,
 		if err != nil {
 			return err
 		}
-		return conn.Close()
+		return abort(conn)
 	})
 	return p
 }
