@@ -3,6 +3,7 @@
 package statusapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/spotwatch/spotwatch/internal/failure"
 	"github.com/spotwatch/spotwatch/internal/version"
@@ -93,11 +95,7 @@ func ServeMetricsOn(ctx context.Context, ln net.Listener, src Source, logger *sl
 	}()
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
-		ErrorLog:            slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		MaxRequestsInFlight: 4,
-		Timeout:             10 * time.Second,
-	}))
+	mux.Handle("GET /metrics", m.handler(logger))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -151,6 +149,29 @@ func newMetrics(src Source) *metrics {
 	}
 	m.reg.MustRegister(m.duration, m.failures, m.results, m.changes, newStatusCollector(src))
 	return m
+}
+
+// handler serves the metrics in Prometheus's text format.
+func (m *metrics) handler(logger *slog.Logger) http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorLog:            slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		MaxRequestsInFlight: 4,
+		Timeout:             10 * time.Second,
+	})
+}
+
+// render appends the metrics in Prometheus's text format to buf.
+func (m *metrics) render(buf *bytes.Buffer) error {
+	families, err := m.reg.Gather()
+	if err != nil {
+		return fmt.Errorf("gathering the metrics: %w", err)
+	}
+	for _, f := range families {
+		if _, err := expfmt.MetricFamilyToText(buf, f); err != nil {
+			return fmt.Errorf("rendering %s: %w", f.GetName(), err)
+		}
+	}
+	return nil
 }
 
 // feed counts the check events; when the monitor drops the subscription (the feed fell

@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-
-	"github.com/prometheus/common/expfmt"
 )
 
 // WriteMetricsFile keeps path, a file in node_exporter's textfile directory, holding the metrics
@@ -93,15 +91,9 @@ func (w *textfileWriter) write() {
 }
 
 func (w *textfileWriter) replace() error {
-	families, err := w.m.reg.Gather()
-	if err != nil {
-		return fmt.Errorf("gathering the metrics: %w", err)
-	}
 	w.buf.Reset()
-	for _, f := range families {
-		if _, err := expfmt.MetricFamilyToText(&w.buf, f); err != nil {
-			return fmt.Errorf("rendering %s: %w", f.GetName(), err)
-		}
+	if err := w.m.render(&w.buf); err != nil {
+		return err
 	}
 	dir := filepath.Dir(w.path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(w.path)+".*.tmp")
