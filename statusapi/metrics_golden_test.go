@@ -1,17 +1,14 @@
-//go:build !nometrics
-
 package statusapi
 
 import (
 	"bytes"
 	"flag"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -47,7 +44,7 @@ func goldenMetrics(t testing.TB) *metrics {
 	src.status.Checks = 42
 	src.status.InternalErrors = 1
 
-	m := newMetrics(src)
+	m := newMetrics(src, nil)
 	m.observe(monitor.Event{Type: monitor.EventState, Status: src.status, Previous: diagnosis.CauseChecking})
 	m.observe(monitor.Event{Type: monitor.EventState, Status: src.status, Previous: src.status.Cause}) // a repeat: not a change
 	ok := monitor.Status{Result: result(diagnosis.CauseOK, 10)}
@@ -73,22 +70,31 @@ func goldenMetrics(t testing.TB) *metrics {
 // is testdata/metrics.prom byte for byte.
 func TestMetricsGolden(t *testing.T) {
 	m := goldenMetrics(t)
-	var buf bytes.Buffer
-	if err := m.render(&buf); err != nil {
+	text, err := m.appendText(nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "metrics.prom", buf.Bytes())
+	golden(t, "metrics.prom", text)
 
-	rec := httptest.NewRecorder()
-	m.handler(slog.New(slog.DiscardHandler)).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
-	}
-	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4; charset=utf-8") {
-		t.Errorf("GET /metrics: Content-Type %q", ct)
-	}
-	if !bytes.Equal(rec.Body.Bytes(), buf.Bytes()) {
-		t.Errorf("the served metrics differ from the rendered ones:\n--- served\n%s\n--- rendered\n%s", rec.Body, buf.Bytes())
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, httptest.NewRequest(method, "/metrics", nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s /metrics: %d %s", method, rec.Code, rec.Body)
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "text/plain; version=0.0.4; charset=utf-8" {
+			t.Errorf("%s /metrics: Content-Type %q", method, ct)
+		}
+		if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(len(text)) {
+			t.Errorf("%s /metrics: Content-Length %q, want %d", method, cl, len(text))
+		}
+		want := text
+		if method == http.MethodHead {
+			want = nil
+		}
+		if !bytes.Equal(rec.Body.Bytes(), want) {
+			t.Errorf("%s /metrics: the body differs from the rendered metrics:\n--- served\n%s\n--- rendered\n%s", method, rec.Body, want)
+		}
 	}
 }
 
@@ -112,7 +118,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 // BenchmarkScrape is one scrape of /metrics, without the network.
 func BenchmarkScrape(b *testing.B) {
-	h := goldenMetrics(b).handler(slog.New(slog.DiscardHandler))
+	h := goldenMetrics(b)
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -1,9 +1,6 @@
-//go:build !nometrics
-
 package statusapi
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -32,7 +29,7 @@ func WriteMetricsFile(ctx context.Context, path string, src Source, logger *slog
 	if !filepath.IsAbs(path) || filepath.Ext(path) != ".prom" {
 		return fmt.Errorf("metrics.textfile %q: want an absolute path ending in .prom (node_exporter's textfile collector reads only *.prom)", path)
 	}
-	m := newMetrics(src)
+	m := newMetrics(src, logger)
 	w := &textfileWriter{path: path, log: logger, m: m}
 	events, unsubscribe := src.Subscribe()
 	defer func() { unsubscribe() }()
@@ -72,7 +69,7 @@ type textfileWriter struct {
 	path    string
 	log     *slog.Logger
 	m       *metrics
-	buf     bytes.Buffer
+	buf     []byte
 	lastErr string
 }
 
@@ -91,8 +88,8 @@ func (w *textfileWriter) write() {
 }
 
 func (w *textfileWriter) replace() error {
-	w.buf.Reset()
-	if err := w.m.render(&w.buf); err != nil {
+	var err error
+	if w.buf, err = w.m.appendText(w.buf[:0]); err != nil {
 		return err
 	}
 	dir := filepath.Dir(w.path)
@@ -100,7 +97,7 @@ func (w *textfileWriter) replace() error {
 	if err != nil {
 		return fmt.Errorf("creating a temporary file beside %s: %w", w.path, err)
 	}
-	_, err = tmp.Write(w.buf.Bytes())
+	_, err = tmp.Write(w.buf)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
