@@ -1,4 +1,4 @@
-//go:build !linux && !windows
+//go:build !linux && !windows && !darwin
 
 package netstate
 
@@ -7,7 +7,7 @@ import (
 	"errors"
 )
 
-// WatchMetered is not implemented on this OS (Linux and Windows have it); it returns
+// WatchMetered is not implemented on this OS (Linux, Windows and macOS have it); it returns
 // errors.ErrUnsupported at once.
 func WatchMetered(ctx context.Context, bus string, onChange func(Metered)) error {
 	return errors.ErrUnsupported
