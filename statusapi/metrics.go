@@ -1,5 +1,3 @@
-//go:build !nometrics
-
 package statusapi
 
 import (
@@ -9,14 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/spotwatch/spotwatch/internal/failure"
+	"github.com/spotwatch/spotwatch/internal/promtext"
 	"github.com/spotwatch/spotwatch/internal/version"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
@@ -82,7 +80,7 @@ func ServeMetricsOn(ctx context.Context, ln net.Listener, src Source, logger *sl
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	m := newMetrics(src)
+	m := newMetrics(src, logger)
 	events, unsubscribe := src.Subscribe()
 	var wg sync.WaitGroup
 	feedCtx, stopFeed := context.WithCancel(ctx)
@@ -93,14 +91,11 @@ func ServeMetricsOn(ctx context.Context, ln net.Listener, src Source, logger *sl
 	}()
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
-		ErrorLog:            slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		MaxRequestsInFlight: 4,
-		Timeout:             10 * time.Second,
-	}))
+	mux.Handle("GET /metrics", m) // GET and HEAD; other methods get 405
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
+		WriteTimeout:      10 * time.Second,
 		IdleTimeout:       time.Minute,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
@@ -124,33 +119,158 @@ func ServeMetricsOn(ctx context.Context, ln net.Listener, src Source, logger *sl
 	return nil
 }
 
-// metrics is the private registry of one ServeMetrics or WriteMetricsFile.
+// The metric families, in the order ServeMetrics's comment lists them.
+var (
+	descStateCode      = promtext.Desc{Name: "spotwatch_state_code", Type: promtext.Gauge, Help: "The state's Spotify error code: 0 reachable, 4 no internet, 7 Spotify blocked, -1 checking."}
+	descState          = promtext.Desc{Name: "spotwatch_state", Type: promtext.Gauge, Help: "1 for the cause of the current state, 0 for the others."}
+	descSince          = promtext.Desc{Name: "spotwatch_state_since_timestamp_seconds", Type: promtext.Gauge, Help: "When the current state began, in seconds since the Unix epoch."}
+	descPaused         = promtext.Desc{Name: "spotwatch_paused", Type: promtext.Gauge, Help: "1 while notifications are paused."}
+	descChecks         = promtext.Desc{Name: "spotwatch_checks_total", Type: promtext.Counter, Help: "Checks run since the monitor started."}
+	descInternalErrors = promtext.Desc{Name: "spotwatch_internal_errors_total", Type: promtext.Counter, Help: "Checks that failed inside spotwatch (a panic) since the monitor started."}
+	descLastCheck      = promtext.Desc{Name: "spotwatch_last_check_timestamp_seconds", Type: promtext.Gauge, Help: "When the last check finished, in seconds since the Unix epoch; 0 before the first."}
+	descLastDuration   = promtext.Desc{Name: "spotwatch_last_check_duration_seconds", Type: promtext.Gauge, Help: "How long the last check took."}
+	descInterval       = promtext.Desc{Name: "spotwatch_check_interval_seconds", Type: promtext.Gauge, Help: "The configured interval between checks while all is well."}
+	descMode           = promtext.Desc{Name: "spotwatch_check_mode", Type: promtext.Gauge, Help: "1 for the mode checks run in (full or light), 0 for the other."}
+	descBuildInfo      = promtext.Desc{Name: "spotwatch_build_info", Type: promtext.Gauge, Help: "1, labelled with spotwatch's version."}
+	descDuration       = promtext.Desc{Name: "spotwatch_check_duration_seconds", Type: promtext.Histogram, Help: "How long checks took."}
+	descFailures       = promtext.Desc{Name: "spotwatch_probe_failures_total", Type: promtext.Counter, Help: "Failed probes by probe kind and failure string."}
+	descResults        = promtext.Desc{Name: "spotwatch_check_results_total", Type: promtext.Counter, Help: "Checks by the cause they found, before hysteresis."}
+	descChanges        = promtext.Desc{Name: "spotwatch_state_changes_total", Type: promtext.Counter, Help: "State changes by the cause of the new state."}
+)
+
+// metrics is the state of one ServeMetrics or WriteMetricsFile: the source, read at each
+// render, and the counts of its events. It is safe for concurrent use: the feed observes
+// events while scrapes render.
 type metrics struct {
-	reg      *prometheus.Registry
-	duration prometheus.Histogram
-	failures *prometheus.CounterVec
-	results  *prometheus.CounterVec
-	changes  *prometheus.CounterVec
+	src  Source
+	log  *slog.Logger
+	size atomic.Int64 // the length of the last rendering: the next one's buffer
+
+	mu       sync.Mutex
+	duration *promtext.HistogramData
+	failures map[probeFailure]uint64
+	results  map[diagnosis.Cause]uint64
+	changes  map[diagnosis.Cause]uint64
 }
 
-func newMetrics(src Source) *metrics {
-	m := &metrics{
-		reg: prometheus.NewRegistry(),
-		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "spotwatch_check_duration_seconds", Help: "How long checks took.", Buckets: checkBuckets,
-		}),
-		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "spotwatch_probe_failures_total", Help: "Failed probes by probe kind and failure string.",
-		}, []string{"kind", "failure"}),
-		results: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "spotwatch_check_results_total", Help: "Checks by the cause they found, before hysteresis.",
-		}, []string{"cause"}),
-		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "spotwatch_state_changes_total", Help: "State changes by the cause of the new state.",
-		}, []string{"cause"}),
+// probeFailure is the labels of spotwatch_probe_failures_total.
+type probeFailure struct {
+	kind    diagnosis.Kind
+	failure string
+}
+
+// newMetrics returns the metrics of src with nothing counted yet; logger (nil for none) hears
+// of a scrape that could not be answered.
+func newMetrics(src Source, logger *slog.Logger) *metrics {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
-	m.reg.MustRegister(m.duration, m.failures, m.results, m.changes, newStatusCollector(src))
-	return m
+	duration, err := promtext.NewHistogram(checkBuckets)
+	if err != nil {
+		panic(err) // checkBuckets is increasing
+	}
+	return &metrics{
+		src:      src,
+		log:      logger,
+		duration: duration,
+		failures: map[probeFailure]uint64{},
+		results:  map[diagnosis.Cause]uint64{},
+		changes:  map[diagnosis.Cause]uint64{},
+	}
+}
+
+// ServeHTTP serves the metrics in the text format 0.0.4, to GET and HEAD (the mux routes only
+// those here). The whole body is rendered first, so a scrape gets all of it or an error.
+func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := m.appendText(make([]byte, 0, m.size.Load()+512))
+	if err != nil {
+		// Only a mistake in this file gets here (a bad name, a series twice).
+		m.log.Warn("answering a scrape", "err", err)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", promtext.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method != http.MethodHead {
+		w.Write(body) // an error is the scraper's: it went away
+	}
+}
+
+// appendText appends the metrics in the text format to b: the source's state as it is now and
+// the events counted so far.
+func (m *metrics) appendText(b []byte) ([]byte, error) {
+	var e promtext.Exposition
+	m.addStatus(&e, m.src.Status())
+	m.mu.Lock()
+	e.AddHistogram(descDuration, m.duration)
+	for f, n := range m.failures {
+		e.Add(descFailures, float64(n), promtext.L("kind", string(f.kind)), promtext.L("failure", f.failure))
+	}
+	for c, n := range m.results {
+		e.Add(descResults, float64(n), promtext.L("cause", string(c)))
+	}
+	for c, n := range m.changes {
+		e.Add(descChanges, float64(n), promtext.L("cause", string(c)))
+	}
+	m.mu.Unlock()
+	start := len(b)
+	b, err := e.AppendText(b)
+	if err != nil {
+		return b, fmt.Errorf("rendering the metrics: %w", err)
+	}
+	m.size.Store(int64(len(b) - start))
+	return b, nil
+}
+
+// addStatus adds the metrics read from the source's state.
+func (m *metrics) addStatus(e *promtext.Exposition, st monitor.Status) {
+	e.Add(descStateCode, float64(st.Code))
+	// Every state the Monitor can be in is always exported (0 or 1), so that a query sees a
+	// cause turn off as well as on.
+	known := false
+	for _, info := range diagnosis.Causes() {
+		if !info.MonitorState {
+			continue
+		}
+		v := 0.0
+		if info.ID == st.Cause {
+			v, known = 1, true
+		}
+		e.Add(descState, v, promtext.L("cause", string(info.ID)))
+	}
+	if !known && st.Cause != "" {
+		e.Add(descState, 1, promtext.L("cause", string(st.Cause)))
+	}
+	e.Add(descSince, float64(st.Since.UnixMilli())/1000)
+	paused := 0.0
+	if st.PausedUntil != nil && st.PausedUntil.After(time.Now()) {
+		paused = 1
+	}
+	e.Add(descPaused, paused)
+	e.Add(descChecks, float64(st.Checks))
+	e.Add(descInternalErrors, float64(st.InternalErrors))
+	last := 0.0
+	if !st.LastCheck.IsZero() {
+		last = float64(st.LastCheck.UnixMilli()) / 1000
+	}
+	e.Add(descLastCheck, last)
+	e.Add(descLastDuration, float64(st.LastCheckMS)/1000)
+	if s, ok := m.src.(CheckScheduler); ok {
+		e.Add(descInterval, s.CheckInterval().Seconds())
+	}
+	mode := ModeFull
+	if cm, ok := m.src.(CheckModer); ok && cm.CheckMode() == ModeLight {
+		mode = ModeLight
+	}
+	for _, md := range []string{ModeFull, ModeLight} {
+		v := 0.0
+		if md == mode {
+			v = 1
+		}
+		e.Add(descMode, v, promtext.L("mode", md))
+	}
+	e.Add(descBuildInfo, 1, promtext.L("version", version.Version))
 }
 
 // feed counts the check events; when the monitor drops the subscription (the feed fell
@@ -174,18 +294,20 @@ func (m *metrics) feed(ctx context.Context, events <-chan monitor.Event, unsubsc
 
 // observe counts one event.
 func (m *metrics) observe(ev monitor.Event) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if ev.Type == monitor.EventState && ev.Previous != ev.Status.Cause {
 		// A subscription's first event and a pause repeat the state (Previous == Cause).
-		m.changes.WithLabelValues(string(ev.Status.Cause)).Inc()
+		m.changes[ev.Status.Cause]++
 	}
 	if ev.Type != monitor.EventCheck || ev.Check == nil {
 		return
 	}
-	m.results.WithLabelValues(string(ev.Check.Cause)).Inc()
+	m.results[ev.Check.Cause]++
 	m.duration.Observe(float64(ev.Check.DurationMS) / 1000)
 	for _, p := range ev.Check.Probes {
 		if !p.OK {
-			m.failures.WithLabelValues(string(p.Kind), failureLabel(p.Failure)).Inc()
+			m.failures[probeFailure{p.Kind, failureLabel(p.Failure)}]++
 		}
 	}
 }
@@ -200,89 +322,4 @@ func failureLabel(f string) string {
 		return strings.TrimSuffix(failure.UnknownPrefix, ": ")
 	}
 	return f
-}
-
-// statusCollector reads the state from the source at each scrape.
-type statusCollector struct {
-	src                        Source
-	code, state, since, paused *prometheus.Desc
-	checks, internalErrors     *prometheus.Desc
-	lastCheck, lastDuration    *prometheus.Desc
-	interval, mode, buildInfo  *prometheus.Desc
-}
-
-func newStatusCollector(src Source) *statusCollector {
-	return &statusCollector{
-		src:            src,
-		code:           prometheus.NewDesc("spotwatch_state_code", "The state's Spotify error code: 0 reachable, 4 no internet, 7 Spotify blocked, -1 checking.", nil, nil),
-		state:          prometheus.NewDesc("spotwatch_state", "1 for the cause of the current state, 0 for the others.", []string{"cause"}, nil),
-		since:          prometheus.NewDesc("spotwatch_state_since_timestamp_seconds", "When the current state began, in seconds since the Unix epoch.", nil, nil),
-		paused:         prometheus.NewDesc("spotwatch_paused", "1 while notifications are paused.", nil, nil),
-		checks:         prometheus.NewDesc("spotwatch_checks_total", "Checks run since the monitor started.", nil, nil),
-		internalErrors: prometheus.NewDesc("spotwatch_internal_errors_total", "Checks that failed inside spotwatch (a panic) since the monitor started.", nil, nil),
-		lastCheck:      prometheus.NewDesc("spotwatch_last_check_timestamp_seconds", "When the last check finished, in seconds since the Unix epoch; 0 before the first.", nil, nil),
-		lastDuration:   prometheus.NewDesc("spotwatch_last_check_duration_seconds", "How long the last check took.", nil, nil),
-		interval:       prometheus.NewDesc("spotwatch_check_interval_seconds", "The configured interval between checks while all is well.", nil, nil),
-		mode:           prometheus.NewDesc("spotwatch_check_mode", "1 for the mode checks run in (full or light), 0 for the other.", []string{"mode"}, nil),
-		buildInfo:      prometheus.NewDesc("spotwatch_build_info", "1, labelled with spotwatch's version.", []string{"version"}, nil),
-	}
-}
-
-// Describe implements prometheus.Collector.
-func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.code, c.state, c.since, c.paused, c.checks, c.internalErrors,
-		c.lastCheck, c.lastDuration, c.interval, c.mode, c.buildInfo} {
-		ch <- d
-	}
-}
-
-// Collect implements prometheus.Collector.
-func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
-	st := c.src.Status()
-	ch <- prometheus.MustNewConstMetric(c.code, prometheus.GaugeValue, float64(st.Code))
-	// Every state the Monitor can be in is always exported (0 or 1), so that a query sees a
-	// cause turn off as well as on.
-	known := false
-	for _, info := range diagnosis.Causes() {
-		if !info.MonitorState {
-			continue
-		}
-		v := 0.0
-		if info.ID == st.Cause {
-			v, known = 1, true
-		}
-		ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, v, string(info.ID))
-	}
-	if !known && st.Cause != "" {
-		ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, 1, string(st.Cause))
-	}
-	ch <- prometheus.MustNewConstMetric(c.since, prometheus.GaugeValue, float64(st.Since.UnixMilli())/1000)
-	paused := 0.0
-	if st.PausedUntil != nil && st.PausedUntil.After(time.Now()) {
-		paused = 1
-	}
-	ch <- prometheus.MustNewConstMetric(c.paused, prometheus.GaugeValue, paused)
-	ch <- prometheus.MustNewConstMetric(c.checks, prometheus.CounterValue, float64(st.Checks))
-	ch <- prometheus.MustNewConstMetric(c.internalErrors, prometheus.CounterValue, float64(st.InternalErrors))
-	last := 0.0
-	if !st.LastCheck.IsZero() {
-		last = float64(st.LastCheck.UnixMilli()) / 1000
-	}
-	ch <- prometheus.MustNewConstMetric(c.lastCheck, prometheus.GaugeValue, last)
-	ch <- prometheus.MustNewConstMetric(c.lastDuration, prometheus.GaugeValue, float64(st.LastCheckMS)/1000)
-	if s, ok := c.src.(CheckScheduler); ok {
-		ch <- prometheus.MustNewConstMetric(c.interval, prometheus.GaugeValue, s.CheckInterval().Seconds())
-	}
-	mode := ModeFull
-	if m, ok := c.src.(CheckModer); ok && m.CheckMode() == ModeLight {
-		mode = ModeLight
-	}
-	for _, m := range []string{ModeFull, ModeLight} {
-		v := 0.0
-		if m == mode {
-			v = 1
-		}
-		ch <- prometheus.MustNewConstMetric(c.mode, prometheus.GaugeValue, v, m)
-	}
-	ch <- prometheus.MustNewConstMetric(c.buildInfo, prometheus.GaugeValue, 1, version.Version)
 }

@@ -1,9 +1,8 @@
-//go:build !nometrics
-
 package statusapi
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -107,7 +106,27 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Get("http://" + ln.Addr().String() + "/other")
+	// HEAD: the headers of a GET, no body; other methods: 405.
+	resp, err := http.Head(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/plain; version=0.0.4; charset=utf-8" || resp.ContentLength <= 0 || len(head) != 0 {
+		t.Errorf("HEAD /metrics: %d, %q, length %d, body %q; want 200, the text format, a length and no body",
+			resp.StatusCode, resp.Header.Get("Content-Type"), resp.ContentLength, head)
+	}
+	resp, err = http.Post(url, "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /metrics: %d, want 405", resp.StatusCode)
+	}
+
+	resp, err = http.Get("http://" + ln.Addr().String() + "/other")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +146,65 @@ func TestMetrics(t *testing.T) {
 	}
 	if _, err := http.Get(url); err == nil {
 		t.Error("the metrics listener is still open")
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
+
+// TestMetricsConcurrentScrapes scrapes while events are counted (run with -race): every scrape
+// is a whole exposition, and the last shows every event.
+func TestMetricsConcurrentScrapes(t *testing.T) {
+	checkNoLeaks(t)
+	src := newFakeSource(diagnosis.CauseOK)
+	ln, err := ListenMetrics("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	served := make(chan error, 1)
+	go func() { served <- ServeMetricsOn(ctx, ln, src, nil) }()
+	url := "http://" + ln.Addr().String() + "/metrics"
+	scrape(t, url, "spotwatch_checks_total 1") // subscribed
+
+	const events, scrapers = 200, 3
+	stop := make(chan struct{})
+	errs := make(chan error, scrapers)
+	for range scrapers {
+		go func() {
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				resp, err := http.Get(url)
+				if err != nil {
+					errs <- err
+					return
+				}
+				fams, err := parseMetrics(resp.Body)
+				resp.Body.Close()
+				if err != nil || fams["spotwatch_state_code"] == nil || fams["spotwatch_check_duration_seconds"] == nil {
+					errs <- fmt.Errorf("scrape %d: %v, %d families", n, err, len(fams))
+					return
+				}
+			}
+		}()
+	}
+	for i := range events {
+		st := monitor.Status{Result: result(diagnosis.CauseFirewallDrop, int64(i)), Checks: int64(i + 2)}
+		src.publish(monitor.Event{Type: monitor.EventCheck, Status: st, Check: &st.Result})
+	}
+	scrape(t, url, fmt.Sprintf("spotwatch_check_duration_seconds_count %d", events))
+	close(stop)
+	for range scrapers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Errorf("ServeMetricsOn: %v", err)
 	}
 	http.DefaultClient.CloseIdleConnections()
 }

@@ -1,16 +1,11 @@
-//go:build !nometrics
-
 package statusapi
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-
-	"github.com/prometheus/common/expfmt"
 )
 
 // WriteMetricsFile keeps path, a file in node_exporter's textfile directory, holding the metrics
@@ -34,7 +29,7 @@ func WriteMetricsFile(ctx context.Context, path string, src Source, logger *slog
 	if !filepath.IsAbs(path) || filepath.Ext(path) != ".prom" {
 		return fmt.Errorf("metrics.textfile %q: want an absolute path ending in .prom (node_exporter's textfile collector reads only *.prom)", path)
 	}
-	m := newMetrics(src)
+	m := newMetrics(src, logger)
 	w := &textfileWriter{path: path, log: logger, m: m}
 	events, unsubscribe := src.Subscribe()
 	defer func() { unsubscribe() }()
@@ -74,7 +69,7 @@ type textfileWriter struct {
 	path    string
 	log     *slog.Logger
 	m       *metrics
-	buf     bytes.Buffer
+	buf     []byte
 	lastErr string
 }
 
@@ -93,22 +88,16 @@ func (w *textfileWriter) write() {
 }
 
 func (w *textfileWriter) replace() error {
-	families, err := w.m.reg.Gather()
-	if err != nil {
-		return fmt.Errorf("gathering the metrics: %w", err)
-	}
-	w.buf.Reset()
-	for _, f := range families {
-		if _, err := expfmt.MetricFamilyToText(&w.buf, f); err != nil {
-			return fmt.Errorf("rendering %s: %w", f.GetName(), err)
-		}
+	var err error
+	if w.buf, err = w.m.appendText(w.buf[:0]); err != nil {
+		return err
 	}
 	dir := filepath.Dir(w.path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(w.path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("creating a temporary file beside %s: %w", w.path, err)
 	}
-	_, err = tmp.Write(w.buf.Bytes())
+	_, err = tmp.Write(w.buf)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -1,24 +1,20 @@
-//go:build !nometrics
-
 package statusapi
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
-
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/spotwatch/spotwatch/internal/testutil"
 	"github.com/spotwatch/spotwatch/internal/version"
@@ -275,7 +271,7 @@ func waitLog(t *testing.T, logs *testutil.LockedBuffer, want string) {
 
 // waitFile polls the metrics file until the metric name (with labels written in the text
 // format, or bare) has value want, and returns the file's families.
-func waitFile(t *testing.T, path, metric string, want float64) map[string]*dto.MetricFamily {
+func waitFile(t *testing.T, path, metric string, want float64) map[string]*testFamily {
 	t.Helper()
 	name, labels := splitMetric(metric)
 	var last string
@@ -312,59 +308,38 @@ func splitMetric(s string) (string, map[string]string) {
 	return name, labels
 }
 
-func parseMetrics(r io.Reader) (map[string]*dto.MetricFamily, error) {
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	return p.TextToMetricFamilies(r)
-}
-
 // value is the value of the series of name with exactly these labels (a histogram's count),
 // or -1 when there is none.
-func value(fams map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
+func value(fams map[string]*testFamily, name string, labels map[string]string) float64 {
 	f := fams[name]
 	if f == nil {
 		return -1
 	}
-	for _, m := range f.GetMetric() {
-		if len(m.GetLabel()) != len(labels) {
-			continue
-		}
-		match := true
-		for _, l := range m.GetLabel() {
-			if labels[l.GetName()] != l.GetValue() {
-				match = false
-			}
-		}
-		if !match {
-			continue
-		}
-		switch {
-		case m.Gauge != nil:
-			return m.GetGauge().GetValue()
-		case m.Counter != nil:
-			return m.GetCounter().GetValue()
-		case m.Histogram != nil:
-			return float64(m.GetHistogram().GetSampleCount())
+	want := ""
+	if f.typ == "histogram" {
+		want = "_count"
+	}
+	for _, s := range f.series {
+		if s.suffix == want && maps.Equal(s.labels, labels) {
+			return s.value
 		}
 	}
 	return -1
 }
 
-// shape lists each family as "name type [label names]".
-func shape(fams map[string]*dto.MetricFamily) []string {
+// shape lists each family as "name type [label names]" (a histogram's without le).
+func shape(fams map[string]*testFamily) []string {
 	var out []string
 	for name, f := range fams {
 		seen := map[string]bool{}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				seen[l.GetName()] = true
+		for _, s := range f.series {
+			for l := range s.labels {
+				if f.typ != "histogram" || l != "le" {
+					seen[l] = true
+				}
 			}
 		}
-		var labels []string
-		for l := range seen {
-			labels = append(labels, l)
-		}
-		sort.Strings(labels)
-		out = append(out, fmt.Sprintf("%s %s %v", name, f.GetType(), labels))
+		out = append(out, fmt.Sprintf("%s %s %v", name, f.typ, slices.Sorted(maps.Keys(seen))))
 	}
 	sort.Strings(out)
 	return out
@@ -376,4 +351,64 @@ func names(entries []os.DirEntry) []string {
 		out = append(out, e.Name())
 	}
 	return out
+}
+
+// TestMetricsPromtool: what the endpoint serves and what the textfile holds, after a check
+// whose failure labels need escaping, pass Debian's `promtool check metrics` (the format and
+// Prometheus's naming rules) with no finding.
+func TestMetricsPromtool(t *testing.T) {
+	checkNoLeaks(t)
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatalf("promtool is missing (Debian package prometheus; scripts/install-deps.sh installs it): %v", err)
+	}
+	src := goldenSource{newFakeSource(diagnosis.CauseOK)}
+	path := filepath.Join(t.TempDir(), "spotwatch.prom")
+	ctx, cancel := context.WithCancel(t.Context())
+	written := make(chan error, 1)
+	go func() { written <- WriteMetricsFile(ctx, path, src, nil) }()
+	ln, err := ListenMetrics("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- ServeMetricsOn(ctx, ln, src, nil) }()
+	url := "http://" + ln.Addr().String() + "/metrics"
+	waitFile(t, path, "spotwatch_checks_total", 1)
+	scrape(t, url, "spotwatch_checks_total 1")
+
+	st := monitor.Status{Result: result(diagnosis.CauseSNIFiltered, 800), Checks: 2, LastCheck: time.Now()}
+	st.Probes = []diagnosis.Probe{
+		{Kind: diagnosis.KindTLS, Failure: "tls_reset"},
+		{Kind: diagnosis.KindHTTPS, Failure: "unknown_failure: read tcp 10.0.0.2:4711: odd"},
+		{Kind: diagnosis.KindTCP, Failure: "odd \"quoted\" back\\slash\nnewline \xff"},
+	}
+	src.publish(monitor.Event{Type: monitor.EventState, Status: st, Previous: diagnosis.CauseOK})
+	src.publish(monitor.Event{Type: monitor.EventCheck, Status: st, Check: &st.Result})
+	const want = `spotwatch_probe_failures_total{failure="odd \"quoted\" back\\slash\nnewline ` + "\uFFFD" + `",kind="tcp"} 1`
+	body := scrape(t, url, want)
+	waitFile(t, path, "spotwatch_checks_total", 2)
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), want+"\n") {
+		t.Errorf("the textfile lacks %s:\n%s", want, text)
+	}
+	for name, exposition := range map[string][]byte{"the endpoint's": []byte(body), "the textfile's": text} {
+		cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
+		cmd.Stdin = bytes.NewReader(exposition)
+		out, err := cmd.CombinedOutput()
+		if err != nil || len(bytes.TrimSpace(out)) != 0 {
+			t.Errorf("promtool check metrics on %s metrics: %v\n%s\n--- the metrics:\n%s", name, err, out, exposition)
+		}
+	}
+
+	cancel()
+	for _, ch := range []chan error{written, served} {
+		if err := <-ch; err != nil {
+			t.Error(err)
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
 }

@@ -20,18 +20,20 @@ func WatchApp(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
 	}
 }
 
-// meteredRetry is how long the daemon waits before asking NetworkManager again after the
-// system bus or NetworkManager went away (a restart of either).
+// meteredRetry is how long the daemon waits before asking again after the OS's metered flag
+// could not be read (on Linux: the system bus or NetworkManager went away, a restart of either).
 const meteredRetry = time.Minute
 
-// WatchMetered tells m whether the connection is metered, from NetworkManager's Metered
-// property, as it changes. Where it cannot be read (no NetworkManager, another OS) the
-// connection counts as not metered and that is logged once.
+// WatchMetered tells m whether the connection is metered, as the OS says and as it changes
+// (netstate.WatchMetered: NetworkManager's Metered property on Linux, the connectivity hint's
+// cost on Windows, an expensive or constrained path on macOS). Where it cannot be read (no
+// NetworkManager, Windows before 10 2004, another OS) the connection counts as not metered and
+// that is logged once.
 func WatchMetered(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
 	logged := false
 	for {
 		err := netstate.WatchMetered(ctx, "", func(v netstate.Metered) {
-			log.Debug("NetworkManager's Metered", "value", v.String())
+			log.Debug("the connection's metered flag", "value", v.String())
 			m.SetMetered(v.IsMetered())
 		})
 		if ctx.Err() != nil {
@@ -39,7 +41,7 @@ func WatchMetered(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
 		}
 		m.SetMetered(false)
 		if errors.Is(err, errors.ErrUnsupported) {
-			log.Debug("whether the connection is metered is not read on this OS")
+			log.Debug("whether the connection is metered is not read here", "err", err)
 			return
 		}
 		if !logged {

@@ -1,7 +1,8 @@
 package netstate
 
-// Metered is whether the connection in use is metered, as NetworkManager says it (its NMMetered
-// enum: the values are NetworkManager's own).
+// Metered is whether the connection in use is metered, as the OS says it (WatchMetered). The
+// values are NetworkManager's NMMetered enum, which Linux reads as is; Windows' connectivity
+// hint and macOS's path flags map onto yes, no and unknown (meteredFromHint, meteredFromPath).
 type Metered uint32
 
 // NetworkManager's NMMetered values.

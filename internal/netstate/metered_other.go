@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows && !darwin
 
 package netstate
 
@@ -7,11 +7,8 @@ import (
 	"errors"
 )
 
-// WatchMetered is not implemented on this OS; it returns errors.ErrUnsupported at once. On
-// Windows the way in without COM is iphlpapi's GetNetworkConnectivityHint and
-// NotifyNetworkConnectivityHintChange (Windows 10 2004 and later: the hint's ConnectivityCost,
-// fixed or variable meaning metered; not written yet). macOS's "expensive" and "constrained"
-// paths are NWPathMonitor's, reachable only through cgo.
+// WatchMetered is not implemented on this OS (Linux, Windows and macOS have it); it returns
+// errors.ErrUnsupported at once.
 func WatchMetered(ctx context.Context, bus string, onChange func(Metered)) error {
 	return errors.ErrUnsupported
 }
