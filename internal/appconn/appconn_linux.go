@@ -54,22 +54,10 @@ func SnapshotHere(root string) diagnosis.AppConnections {
 
 // RunningHere reports whether a Spotify process runs in this thread's network namespace, as
 // cheaply as the process list allows: each process's comm only (the app's main process is
-// named "spotify" in every packaging), no sockets. It is what a poller that only wants to know
-// when the app starts reads (internal/apptrigger without a session bus).
+// named "spotify" in every packaging), no sockets. A poller reads a Presence instead, which
+// reads only the new processes' names.
 func RunningHere(root string) (bool, error) {
-	if root == "" {
-		root = "/"
-	}
-	proc := filepath.Join(root, "proc")
-	self, selfErr := os.Readlink(filepath.Join(proc, "thread-self", "ns", "net"))
-	pids, err := findProcesses(proc, func(pid int, comm, _ func() string) bool {
-		if !Matches(comm()) {
-			return false
-		}
-		ns, err := os.Readlink(filepath.Join(proc, strconv.Itoa(pid), "ns", "net"))
-		return selfErr == nil && err == nil && ns == self
-	})
-	return len(pids) > 0, err
+	return NewPresence(root).Running()
 }
 
 // matcher decides whether process pid is Spotify's; comm and exe read them when called.

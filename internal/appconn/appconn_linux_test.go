@@ -417,7 +417,18 @@ func BenchmarkSnapshot(b *testing.B) {
 			Snapshot("")
 		}
 	})
-	// What internal/apptrigger pays per poll of the process list without a session bus.
+	// What internal/apptrigger pays per poll of the process list without a session bus: only
+	// the new processes' names are read (after the first read, none here).
+	b.Run("presence", func(b *testing.B) {
+		p := NewPresence("")
+		p.Running()
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for b.Loop() {
+			p.Running()
+		}
+	})
+	// One read of every process's name (what a Presence pays on its first read).
 	b.Run("running", func(b *testing.B) {
 		b.ReportAllocs()
 		defer reportCPU(b)()

@@ -91,7 +91,7 @@ func (o *Options) fill() {
 		find := o.Find
 		o.Present = func() bool { return find().Running }
 	default:
-		o.Present = defaultPresent
+		o.Present = newDefaultPresent()
 	}
 	if o.Find == nil {
 		o.Find = defaultFind

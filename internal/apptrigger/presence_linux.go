@@ -18,19 +18,23 @@ import (
 const MPRISName = "org.mpris.MediaPlayer2.spotify"
 
 // processPoll is how often the process list is read without a session bus: a system daemon
-// (a user's session has the bus, and its event). Each read costs about 1 ms of CPU
-// (BenchmarkSnapshot/running), so rarely: the app's start is noticed within 10 s.
+// (a user's session has the bus, and its event). A read lists /proc and reads the names of
+// the processes new since the last (BenchmarkPresence in internal/appconn); the app's start
+// is noticed within 10 s.
 const processPoll = 10 * time.Second
 
 // defaultFind lists the Spotify processes in spotwatch's network namespace with their
 // connections (others have another network, see appconn.SnapshotHere).
 func defaultFind() diagnosis.AppConnections { return appconn.SnapshotHere("") }
 
-// defaultPresent is the cheap process-list read: Spotify's process name in this network
-// namespace, no sockets (appconn.RunningHere).
-func defaultPresent() bool {
-	ok, _ := appconn.RunningHere("")
-	return ok
+// newDefaultPresent is the cheap process-list read: Spotify's process name in this network
+// namespace, no sockets, and only the new processes' names (appconn.Presence).
+func newDefaultPresent() func() bool {
+	p := appconn.NewPresence("")
+	return func() bool {
+		ok, _ := p.Running()
+		return ok
+	}
 }
 
 // socketsReader lists the sockets of known Spotify processes.

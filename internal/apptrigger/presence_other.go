@@ -18,8 +18,8 @@ func defaultConns([]int) diagnosis.AppConnections { return diagnosis.AppConnecti
 // socketsReader is none: the table is read at every poll.
 func socketsReader() func([]int) []uint64 { return nil }
 
-// defaultPresent reads the process list.
-func defaultPresent() bool { return defaultFind().Running }
+// newDefaultPresent reads the process list.
+func newDefaultPresent() func() bool { return func() bool { return defaultFind().Running } }
 
 // watchPresence does nothing on this OS: no process list reader.
 func watchPresence(ctx context.Context, running chan bool, emit func(Event), opts Options) {

@@ -24,8 +24,8 @@ func defaultConns([]int) diagnosis.AppConnections { return appconn.Snapshot("") 
 // socketsReader is none: the table is read at every poll.
 func socketsReader() func([]int) []uint64 { return nil }
 
-// defaultPresent reads the process list.
-func defaultPresent() bool { return defaultFind().Running }
+// newDefaultPresent reads the process list.
+func newDefaultPresent() func() bool { return func() bool { return defaultFind().Running } }
 
 // watchPresence polls the process list: Windows tells no one when a program starts without WMI
 // or ETW, both far heavier than a Toolhelp snapshot every few seconds.

@@ -39,7 +39,7 @@ func TestWatchSeesSpotifyExeStart(t *testing.T) {
 	if err := os.WriteFile(exe, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if defaultPresent() {
+	if newDefaultPresent()() {
 		t.Fatal("a Spotify.exe runs before the test started one")
 	}
 	events := make(chan Event, 4)
@@ -64,7 +64,7 @@ func TestWatchSeesSpotifyExeStart(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no event within 20 s of Spotify.exe starting")
 	}
-	if !defaultPresent() {
-		t.Error("defaultPresent = false while Spotify.exe runs")
+	if !newDefaultPresent()() {
+		t.Error("the process-list read says no Spotify while Spotify.exe runs")
 	}
 }

@@ -1,0 +1,94 @@
+//go:build linux
+
+package appconn
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// youngReads is how many reads of the process list a process's name is read again for before
+// it is trusted: a launcher (a shell script, snap run, flatpak) becomes the app by exec soon
+// after it starts, and the name changes with the exec.
+const youngReads = 3
+
+// Presence answers "does the Spotify app run in this network namespace?" from the process list,
+// read again and again by a poller (internal/apptrigger without a session bus), at a cost that
+// does not grow with the processes that were already there: a process's name is read for its
+// first youngReads reads only, and again never, unless it was Spotify's. A read lists /proc
+// (a few getdents calls) and reads the names of the processes that are new. A process that
+// becomes Spotify by exec long after it started is not seen; a launcher's exec comes at once.
+//
+// A Presence is for one goroutine at a time.
+type Presence struct {
+	proc  string
+	known map[int]procSeen
+}
+
+// procSeen is what the reads of the process list learnt of one process.
+type procSeen struct {
+	reads   int  // how many reads have seen it
+	spotify bool // its name was Spotify's at the last read of it
+}
+
+// NewPresence returns a Presence reading root's /proc ("" = "/").
+func NewPresence(root string) *Presence {
+	if root == "" {
+		root = "/"
+	}
+	return &Presence{proc: filepath.Join(root, "proc"), known: map[int]procSeen{}}
+}
+
+// Running reports whether a Spotify process runs in the calling thread's network namespace.
+func (p *Presence) Running() (bool, error) {
+	d, err := os.Open(p.proc)
+	if err != nil {
+		return false, fmt.Errorf("reading the process list: %w", err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return false, fmt.Errorf("reading the process list: %w", err)
+	}
+	listed := make(map[int]bool, len(names))
+	var spotify []int
+	for _, name := range names {
+		if name == "" || name[0] < '1' || name[0] > '9' {
+			continue
+		}
+		pid, err := strconv.Atoi(name)
+		if err != nil {
+			continue
+		}
+		listed[pid] = true
+		seen, ok := p.known[pid]
+		if !ok || seen.reads < youngReads || seen.spotify {
+			seen.spotify = Matches(readComm(filepath.Join(p.proc, name, "comm")))
+		}
+		seen.reads++
+		p.known[pid] = seen
+		if seen.spotify {
+			spotify = append(spotify, pid)
+		}
+	}
+	for pid := range p.known {
+		if !listed[pid] {
+			delete(p.known, pid) // gone; a pid used again starts young
+		}
+	}
+	if len(spotify) == 0 {
+		return false, nil
+	}
+	self, err := os.Readlink(filepath.Join(p.proc, "thread-self", "ns", "net"))
+	if err != nil {
+		return false, fmt.Errorf("reading this thread's network namespace: %w", err)
+	}
+	for _, pid := range spotify {
+		if ns, err := os.Readlink(filepath.Join(p.proc, strconv.Itoa(pid), "ns", "net")); err == nil && ns == self {
+			return true, nil
+		}
+	}
+	return false, nil
+}
