@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+
+	"github.com/spotwatch/spotwatch/internal/boundedread"
 )
 
 // youngReads is how many reads of the process list a process's name is read again for before
@@ -23,8 +26,9 @@ const youngReads = 3
 //
 // A Presence is for one goroutine at a time.
 type Presence struct {
-	proc  string
-	known map[int]procSeen
+	proc    string
+	known   map[int]procSeen
+	lastPID string // the newest pid when the list was last read (/proc/loadavg); "" = unknown
 }
 
 // procSeen is what the reads of the process list learnt of one process.
@@ -43,6 +47,12 @@ func NewPresence(root string) *Presence {
 
 // Running reports whether a Spotify process runs in the calling thread's network namespace.
 func (p *Presence) Running() (bool, error) {
+	// No process was made since the last read (the kernel's newest pid is the same): only the
+	// young processes and Spotify's are looked at again, without listing /proc.
+	last := newestPID(p.proc)
+	if last != "" && last == p.lastPID {
+		return p.inNamespace(p.reread())
+	}
 	d, err := os.Open(p.proc)
 	if err != nil {
 		return false, fmt.Errorf("reading the process list: %w", err)
@@ -52,6 +62,7 @@ func (p *Presence) Running() (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("reading the process list: %w", err)
 	}
+	p.lastPID = last
 	listed := make(map[int]bool, len(names))
 	var spotify []int
 	for _, name := range names {
@@ -78,6 +89,34 @@ func (p *Presence) Running() (bool, error) {
 			delete(p.known, pid) // gone; a pid used again starts young
 		}
 	}
+	return p.inNamespace(spotify)
+}
+
+// reread reads again the names of the processes still young or Spotify's, forgetting those
+// gone, and returns Spotify's.
+func (p *Presence) reread() []int {
+	var spotify []int
+	for pid, seen := range p.known {
+		if seen.reads >= youngReads && !seen.spotify {
+			continue
+		}
+		name := readComm(filepath.Join(p.proc, strconv.Itoa(pid), "comm"))
+		if name == "" {
+			delete(p.known, pid)
+			continue
+		}
+		seen.spotify = Matches(name)
+		seen.reads++
+		p.known[pid] = seen
+		if seen.spotify {
+			spotify = append(spotify, pid)
+		}
+	}
+	return spotify
+}
+
+// inNamespace reports whether one of the Spotify processes shares this thread's network.
+func (p *Presence) inNamespace(spotify []int) (bool, error) {
 	if len(spotify) == 0 {
 		return false, nil
 	}
@@ -91,4 +130,18 @@ func (p *Presence) Running() (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// newestPID is the last pid the kernel gave out in this pid namespace (the last field of
+// /proc/loadavg), "" when it cannot be read.
+func newestPID(proc string) string {
+	b, err := boundedread.File(filepath.Join(proc, "loadavg"), 256)
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 5 {
+		return ""
+	}
+	return f[4]
 }

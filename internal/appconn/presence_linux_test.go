@@ -64,3 +64,43 @@ func TestPresence(t *testing.T) {
 		t.Error("Running without /proc: no error")
 	}
 }
+
+// TestPresenceWithoutNewProcesses: while the kernel's newest pid stays the same, /proc is not
+// listed again (a process that appeared in the fake's listing only is not seen), yet the young
+// processes are read again (a launcher's exec is seen) and a Spotify that quit is forgotten.
+func TestPresenceWithoutNewProcesses(t *testing.T) {
+	root := fakeProc(t)
+	proc := filepath.Join(root, "proc")
+	must(t, os.Symlink("100", filepath.Join(proc, "thread-self")))
+	loadavg := func(last string) {
+		t.Helper()
+		must(t, os.WriteFile(filepath.Join(proc, "loadavg"), []byte("0.00 0.01 0.05 1/80 "+last+"\n"), 0o444))
+	}
+	comm := func(pid, name string) {
+		t.Helper()
+		must(t, os.MkdirAll(filepath.Join(proc, pid, "ns"), 0o755))
+		must(t, os.WriteFile(filepath.Join(proc, pid, "comm"), []byte(name+"\n"), 0o644))
+		if _, err := os.Lstat(filepath.Join(proc, pid, "ns", "net")); err != nil {
+			must(t, os.Symlink("net:[4026531840]", filepath.Join(proc, pid, "ns", "net")))
+		}
+	}
+	p := NewPresence(root)
+	running := func(want bool, what string) {
+		t.Helper()
+		got, err := p.Running()
+		if err != nil || got != want {
+			t.Fatalf("%s: Running = %v, %v, want %v", what, got, err, want)
+		}
+	}
+	comm("100", "bash")
+	comm("500", "sh")
+	loadavg("500")
+	running(false, "no Spotify")
+	comm("500", "spotify")
+	running(true, "the young launcher execs Spotify, no new pid")
+	comm("600", "spotify") // in the listing only: the kernel says no process was made
+	must(t, os.RemoveAll(filepath.Join(proc, "500")))
+	running(false, "Spotify quit; pid 600 not listed while the newest pid is the same")
+	loadavg("600")
+	running(true, "a new pid: the list is read again")
+}

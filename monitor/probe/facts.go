@@ -49,18 +49,33 @@ type FactsSource struct {
 // kept in the history. The proxy URL the probes dial, credentials included, is returned apart
 // (nil when no usable proxy is set).
 func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
-	var f diagnosis.Facts
-	ifaces, err := upInterfaces()
-	if err != nil {
-		f.Errors = append(f.Errors, err.Error())
-	}
-	f.Interfaces = ifaces
+	f, dial := gatherPathFacts(src)
 	st, err := netstate.Read()
 	if err != nil {
 		f.Errors = append(f.Errors, err.Error())
 	}
 	f.DefaultRoutes, f.RoutesKnown = reportRoutes(st.Routes), st.RoutesKnown
 	f.VPN, f.DNSServers = st.VPN, st.DNSServers
+	app, errs := readApp(src, src.getenv())
+	for _, err := range errs {
+		f.Errors = append(f.Errors, strings.Split(err.Error(), "\n")...) // errors.Join's, one a line
+	}
+	f.App = app
+	return f, dial
+}
+
+// gatherPathFacts reads only what decides the way a connection to Spotify takes: the interfaces
+// (whether IPv6 is tried), the hosts file's Spotify entries and the proxy. It is what the light
+// check reads; routes, the VPN, DNS servers and the app's context are for naming a cause, which
+// only the full check does. (The app's own connections, the dearest fact, are watched apart
+// while it runs: internal/apptrigger asks for the full check when they stall.)
+func gatherPathFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
+	var f diagnosis.Facts
+	ifaces, err := upInterfaces()
+	if err != nil {
+		f.Errors = append(f.Errors, err.Error())
+	}
+	f.Interfaces = ifaces
 	f.HostsFile = src.HostsFile
 	if f.HostsFile == "" {
 		f.HostsFile = defaultHostsFile()
@@ -72,10 +87,7 @@ func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
 		}
 		f.HostsEntries = entries
 	}
-	getenv := src.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := src.getenv()
 	prefs := src.PrefsFiles
 	if prefs == nil {
 		prefs = spotifyPrefsFiles(getenv)
@@ -92,12 +104,15 @@ func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
 	if px != nil {
 		f.Proxy = &diagnosis.Proxy{URL: safetext.RedactProxyURL(px.URL), Source: px.Source}
 	}
-	app, errs := readApp(src, getenv)
-	for _, err := range errs {
-		f.Errors = append(f.Errors, strings.Split(err.Error(), "\n")...) // errors.Join's, one a line
-	}
-	f.App = app
 	return f, dial
+}
+
+// getenv is the source's environment, os.Getenv when none is given.
+func (src FactsSource) getenv() func(string) string {
+	if src.Getenv == nil {
+		return os.Getenv
+	}
+	return src.Getenv
 }
 
 // reportRoutes converts internal/netstate's default routes, which the network watcher shares,

@@ -179,3 +179,37 @@ func TestSilenceFromLastRTT(t *testing.T) {
 		t.Error("no evidence")
 	}
 }
+
+// TestLightCheckReadsOnlyThePathFacts: the light check reads what decides the way to Spotify
+// (hosts file, proxy) and not the app's context, whose connections cost the most to read; the
+// full check reads them all.
+func TestLightCheckReadsOnlyThePathFacts(t *testing.T) {
+	w := newWorld(t)
+	mustDo(t, w.WriteHosts("127.0.0.1 localhost\n"))
+	for _, light := range []bool{true, false} {
+		var connReads int
+		checker, err := probe.New(w.Config(), probe.Options{
+			SystemRoots: w.SystemRoots(),
+			Getenv:      func(string) string { return "" },
+			Facts: probe.FactsSource{PrefsFiles: []string{}, AppRoot: t.TempDir(), HostsFile: w.HostsFile,
+				Connections: func() *diagnosis.AppConnections { connReads++; return &diagnosis.AppConnections{} }},
+			GOOS: "linux",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := diagnoseWith(t, checker, probe.CheckOptions{Light: light})
+		if res.Cause != diagnosis.CauseOK {
+			t.Fatalf("light %v: %s\n%s", light, res.Cause, resultText(res))
+		}
+		if want := map[bool]int{true: 0, false: 1}[light]; connReads != want {
+			t.Errorf("light %v: the app's connections read %d times, want %d", light, connReads, want)
+		}
+		if res.Facts.HostsFile != w.HostsFile {
+			t.Errorf("light %v: hosts file %q, want %q", light, res.Facts.HostsFile, w.HostsFile)
+		}
+		if light && (res.Facts.App != nil || res.Facts.RoutesKnown) {
+			t.Errorf("light check read the app's context or the routes: %+v", res.Facts)
+		}
+	}
+}
