@@ -221,9 +221,10 @@ func findProcesses(proc string, match matcher) ([]int, error) {
 	return pids, nil
 }
 
-// readComm returns /proc/PID/comm without its newline, "" if it cannot be read. It is read for
-// every process on every check, so with three plain system calls: os.Open's extra fcntl and
-// poller registration doubled the cost of a snapshot.
+// readComm returns /proc/PID/comm (or another line of at most 64 bytes, /proc/loadavg) without
+// its newline, "" if it cannot be read. It is read for every process on every check, so with
+// three plain system calls: os.Open's extra fcntl and poller registration doubled the cost of a
+// snapshot.
 func readComm(name string) string {
 	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {

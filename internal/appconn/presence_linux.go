@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/spotwatch/spotwatch/internal/boundedread"
 )
 
 // youngReads is how many reads of the process list a process's name is read again for before
@@ -133,13 +131,10 @@ func (p *Presence) inNamespace(spotify []int) (bool, error) {
 }
 
 // newestPID is the last pid the kernel gave out in this pid namespace (the last field of
-// /proc/loadavg), "" when it cannot be read.
+// /proc/loadavg), "" when it cannot be read. It is read at every poll, so with bare system
+// calls (readComm's).
 func newestPID(proc string) string {
-	b, err := boundedread.File(filepath.Join(proc, "loadavg"), 256)
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
+	f := strings.Fields(readComm(filepath.Join(proc, "loadavg")))
 	if len(f) != 5 {
 		return ""
 	}

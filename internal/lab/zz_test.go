@@ -3,6 +3,7 @@
 package lab_test
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -15,6 +16,9 @@ func BenchmarkZZIdle(b *testing.B) {
 	ctx := b.Context()
 	for b.Loop() {
 		c := spotwatchCmd(b, ctx, w, bin, time.Minute)
+		if os.Getenv("ZZ_GATUS") != "" {
+			c = gatusCmd(b, ctx, w, os.Getenv("ZZ_GATUS"), time.Minute)
+		}
 		if err := c.Start(); err != nil {
 			b.Fatal(err)
 		}

@@ -52,12 +52,13 @@ type Checker struct {
 	names        []string
 	dnsServer    string
 	sessions     tls.ClientSessionCache // the light check's TLS sessions, resumed from check to check
+	judged       *judgedChains          // the chains those sessions were made with, and their verdicts
 }
 
 // New prepares checks for cfg.
 func New(cfg *config.Config, opts Options) (*Checker, error) {
 	c := &Checker{cfg: cfg, log: opts.Logger, facts: opts.Facts, getenv: opts.Getenv, goos: opts.GOOS,
-		sessions: tls.NewLRUClientSessionCache(lightSessions)}
+		sessions: tls.NewLRUClientSessionCache(lightSessions), judged: newJudgedChains()}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}

@@ -2,7 +2,9 @@ package probe
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/url"
@@ -130,8 +132,11 @@ func (c *Checker) lightAccessPoint(ctx context.Context, path *netPath, px *url.U
 
 // lightHTTPS fetches u once, at its first address or through the proxy, resuming the TLS
 // session of an earlier check when the server allows it. The certificate is judged as in the
-// full check, on resumption too (Go keeps the chain with the session): a session is only ever
-// kept from a handshake whose chain passed, because a chain that fails ends the handshake.
+// full check; a session is only ever kept from a handshake whose chain passed, because a chain
+// that fails ends the handshake. A resumed session brings back the chain it was made with (Go
+// keeps it with the session), and only the server that made the session can resume it, so an
+// interceptor cannot: the verdict remembered for that chain is taken again while every
+// certificate in it is still valid (judgedChains), rather than verified twice more each minute.
 func (c *Checker) lightHTTPS(ctx context.Context, path *netPath, px *url.URL, u *url.URL, ipv6 bool) diagnosis.Probe {
 	host, port := u.Hostname(), u.Port()
 	if port == "" {
@@ -170,7 +175,14 @@ func (c *Checker) lightHTTPS(ctx context.Context, path *netPath, px *url.URL, u 
 			// full check; failing here fails the handshake, so no session is kept from it.
 			InsecureSkipVerify: true,
 			VerifyConnection: func(cs tls.ConnectionState) error {
-				return inspectChain(&p.Detail, c.trust, host, cs.PeerCertificates)
+				if cs.DidResume && c.judged.recall(&p.Detail, host, cs.PeerCertificates, time.Now()) {
+					return nil
+				}
+				if err := inspectChain(&p.Detail, c.trust, host, cs.PeerCertificates); err != nil {
+					return err
+				}
+				c.judged.remember(p.Detail, host, cs.PeerCertificates)
+				return nil
 			},
 		})
 		if err := tlsConn.HandshakeContext(ctx); err != nil {
@@ -193,4 +205,66 @@ func (c *Checker) lightHTTPS(ctx context.Context, path *netPath, px *url.URL, u 
 		return nil
 	})
 	return p
+}
+
+// judgedChainsMax bounds the remembered verdicts: one per session kept, with room to spare.
+const judgedChainsMax = 2 * lightSessions
+
+// judgedChains remembers the chains that passed inspectChain in a light check, by host and
+// leaf, with what the report says of them, for the sessions resumed from those handshakes.
+type judgedChains struct {
+	mu      sync.Mutex
+	verdict map[judgedKey]judgedChain
+}
+
+type judgedKey struct {
+	host string
+	leaf [sha256.Size]byte
+}
+
+type judgedChain struct {
+	detail   diagnosis.Detail // Issuer, Chain, Interceptor, SystemTrust, PublicTrust as judged
+	notAfter time.Time        // the earliest expiry in the chain
+}
+
+func newJudgedChains() *judgedChains {
+	return &judgedChains{verdict: map[judgedKey]judgedChain{}}
+}
+
+// remember keeps the verdict of a chain that passed.
+func (j *judgedChains) remember(d diagnosis.Detail, host string, chain []*x509.Certificate) {
+	if len(chain) == 0 {
+		return
+	}
+	notAfter := chain[0].NotAfter
+	for _, c := range chain[1:] {
+		if c.NotAfter.Before(notAfter) {
+			notAfter = c.NotAfter
+		}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.verdict) >= judgedChainsMax {
+		clear(j.verdict)
+	}
+	j.verdict[judgedKey{host, sha256.Sum256(chain[0].Raw)}] = judgedChain{
+		detail:   diagnosis.Detail{Issuer: d.Issuer, Chain: d.Chain, Interceptor: d.Interceptor, SystemTrust: d.SystemTrust, PublicTrust: d.PublicTrust},
+		notAfter: notAfter,
+	}
+}
+
+// recall fills d from the verdict remembered for this host and chain, if there is one and the
+// chain has not expired by now.
+func (j *judgedChains) recall(d *diagnosis.Detail, host string, chain []*x509.Certificate, now time.Time) bool {
+	if len(chain) == 0 {
+		return false
+	}
+	j.mu.Lock()
+	v, ok := j.verdict[judgedKey{host, sha256.Sum256(chain[0].Raw)}]
+	j.mu.Unlock()
+	if !ok || !now.Before(v.notAfter) {
+		return false
+	}
+	d.Issuer, d.Chain, d.Interceptor, d.SystemTrust, d.PublicTrust = v.detail.Issuer, v.detail.Chain, v.detail.Interceptor, v.detail.SystemTrust, v.detail.PublicTrust
+	return true
 }
