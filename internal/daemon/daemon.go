@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/config"
+	"github.com/spotwatch/spotwatch/internal/filewatch"
 	"github.com/spotwatch/spotwatch/internal/history"
 	"github.com/spotwatch/spotwatch/internal/logfile"
 	"github.com/spotwatch/spotwatch/internal/memtrim"
@@ -28,8 +29,12 @@ import (
 	"github.com/spotwatch/spotwatch/svc"
 )
 
-// configPollInterval is how often the daemon looks at its config file for changes.
-const configPollInterval = 5 * time.Second
+// configPollInterval is how often the daemon looks at its config file for changes where no
+// event tells it (internal/filewatch); configEventPoll is how often it still looks where one does.
+const (
+	configPollInterval = 5 * time.Second
+	configEventPoll    = time.Minute
+)
 
 // daemon is a running monitor with its API, watchers and history.
 type daemon struct {
@@ -245,7 +250,18 @@ func (s metricsSource) CheckMode() string { return s.Status().Mode }
 
 // watchConfig reloads the configuration on SIGHUP and when its file changes.
 func (d *daemon) watchConfig(ctx context.Context) {
-	tick := time.NewTicker(d.cfgPoll)
+	poll := d.cfgPoll
+	var changed <-chan struct{}
+	if d.cfgPath != "" {
+		// An event where the OS has one: no wake-up every few seconds while nothing changes. The
+		// slow poll stays for what the event cannot see (a config that is a link to elsewhere).
+		if ch, err := filewatch.Watch(ctx, d.cfgPath); err == nil {
+			changed, poll = ch, max(poll, configEventPoll)
+		} else {
+			d.log.Debug("the config file is polled", "every", poll, "err", err)
+		}
+	}
+	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
 		select {
@@ -253,15 +269,26 @@ func (d *daemon) watchConfig(ctx context.Context) {
 			return
 		case <-d.hup:
 			d.reload("SIGHUP")
+		case _, ok := <-changed:
+			if !ok { // the directory went away: poll
+				changed = nil
+				tick.Reset(d.cfgPoll)
+			}
+			d.lookAtConfig()
 		case <-tick.C:
-			if d.cfgPath == "" {
-				continue
-			}
-			if mod, size := fileStamp(d.cfgPath); !mod.Equal(d.cfgMod) || size != d.cfgSize {
-				d.cfgMod, d.cfgSize = mod, size
-				d.reload("file changed")
-			}
+			d.lookAtConfig()
 		}
+	}
+}
+
+// lookAtConfig reloads the config file when its modification time or size changed.
+func (d *daemon) lookAtConfig() {
+	if d.cfgPath == "" {
+		return
+	}
+	if mod, size := fileStamp(d.cfgPath); !mod.Equal(d.cfgMod) || size != d.cfgSize {
+		d.cfgMod, d.cfgSize = mod, size
+		d.reload("file changed")
 	}
 }
 

@@ -1,0 +1,76 @@
+//go:build linux
+
+package filewatch
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// dirEvents are the changes of a directory entry that may change a file: written and closed,
+// renamed over or away (editors save by rename), created, deleted, its attributes.
+const dirEvents = unix.IN_CLOSE_WRITE | unix.IN_MOVED_TO | unix.IN_MOVED_FROM | unix.IN_CREATE | unix.IN_DELETE | unix.IN_ATTRIB |
+	unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
+
+// Watch sends on the returned channel (buffered, one pending value) whenever an entry of path's
+// directory changes, until ctx is done; then the channel is closed. It watches the directory,
+// not the file, so that a file replaced by a rename, deleted or created later is still followed.
+// It returns an error when the directory cannot be watched (it does not exist, inotify's limits).
+// If the directory itself goes away the channel is closed early: the caller falls back to polling.
+func Watch(ctx context.Context, path string) (<-chan struct{}, error) {
+	dir := filepath.Dir(path)
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	if err != nil {
+		return nil, fmt.Errorf("watching %s: %w", dir, err)
+	}
+	if _, err := unix.InotifyAddWatch(fd, dir, dirEvents); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("watching %s: %w", dir, err)
+	}
+	// A non-blocking descriptor: the runtime's poller waits on it, no thread and no timer.
+	f := os.NewFile(uintptr(fd), "inotify "+dir)
+	changed := make(chan struct{}, 1)
+	stop := context.AfterFunc(ctx, func() { f.Close() })
+	go func() {
+		defer close(changed)
+		defer stop()
+		defer f.Close()
+		buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
+		for {
+			n, err := f.Read(buf)
+			if err != nil || n < unix.SizeofInotifyEvent {
+				return // closed (ctx done) or broken: the caller polls
+			}
+			select {
+			case changed <- struct{}{}:
+			default:
+			}
+			if gone(buf[:n]) {
+				return
+			}
+		}
+	}()
+	return changed, nil
+}
+
+// gone reports whether the events say the watched directory itself went away. An event is
+// struct inotify_event: wd, mask, cookie, len (4 bytes each, native order), then len bytes of name.
+func gone(events []byte) bool {
+	for len(events) >= unix.SizeofInotifyEvent {
+		mask := binary.NativeEndian.Uint32(events[4:8])
+		if mask&(unix.IN_DELETE_SELF|unix.IN_MOVE_SELF|unix.IN_IGNORED) != 0 {
+			return true
+		}
+		next := unix.SizeofInotifyEvent + int(binary.NativeEndian.Uint32(events[12:16]))
+		if next > len(events) {
+			break
+		}
+		events = events[next:]
+	}
+	return false
+}
