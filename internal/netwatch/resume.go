@@ -7,15 +7,20 @@ import (
 
 // resumeSettings tune the sleep/resume detector.
 type resumeSettings struct {
-	interval  time.Duration // how often to compare the clocks
+	interval  time.Duration // how often to compare the clocks where no event says when to
 	threshold time.Duration // how far the wall clock must run ahead to count as a resume
 	now       func() sample // reads both clocks
+	// clockEvents, where the OS has them, says when the wall clock jumped (a resume, or the
+	// clock set): the clocks are compared then, and never on a timer. nil, or an error, or its
+	// channel closing = compare every interval.
+	clockEvents func(context.Context) (<-chan struct{}, error)
 }
 
-// defaultResume checks every 5 s and takes a 5 s jump as a resume: a suspend shorter than that
-// hardly matters, and NTP never steps a healthy clock that far.
+// defaultResume takes a 5 s jump as a resume (a suspend shorter than that hardly matters, and
+// NTP never steps a healthy clock that far), compared when the OS says the clock jumped
+// (Linux: clockEvents), else every 5 s.
 func defaultResume() resumeSettings {
-	return resumeSettings{interval: 5 * time.Second, threshold: 5 * time.Second, now: newSampler()}
+	return resumeSettings{interval: 5 * time.Second, threshold: 5 * time.Second, now: newSampler(), clockEvents: clockEvents}
 }
 
 // sample is one reading of the wall clock and of a clock that stops while the computer sleeps.
@@ -30,17 +35,36 @@ func wallJump(prev, cur sample) time.Duration {
 	return cur.wall.Sub(prev.wall) - (cur.awake - prev.awake)
 }
 
-// detectResume compares the clocks every rs.interval and emits a resume Change when the wall clock
-// jumped ahead by more than rs.threshold. It returns when ctx is done.
+// detectResume compares the clocks when the OS says the wall clock jumped, or every rs.interval
+// where it cannot, and emits a resume Change when the wall clock ran ahead of the awake clock by
+// more than rs.threshold. It returns when ctx is done.
 func detectResume(ctx context.Context, rs resumeSettings, emit func(Change)) {
-	t := time.NewTicker(rs.interval)
-	defer t.Stop()
+	var jumped <-chan struct{}
+	if rs.clockEvents != nil {
+		if ch, err := rs.clockEvents(ctx); err == nil {
+			jumped = ch
+		}
+	}
+	var tick <-chan time.Time
+	if jumped == nil {
+		t := time.NewTicker(rs.interval)
+		defer t.Stop()
+		tick = t.C
+	}
 	prev := rs.now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case _, ok := <-jumped:
+			if !ok { // the events stopped: compare on a timer from now on
+				jumped = nil
+				t := time.NewTicker(rs.interval)
+				defer t.Stop()
+				tick = t.C
+				continue
+			}
+		case <-tick:
 		}
 		cur := rs.now()
 		if wallJump(prev, cur) > rs.threshold {

@@ -129,3 +129,45 @@ func TestUnbiasedDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestDetectResumeOnClockEvents: where the OS says when the clock jumped, the clocks are compared
+// then and only then (the interval is an hour): a jump of an hour is a resume, one of 2 s is not;
+// when the events stop, the timer takes over.
+func TestDetectResumeOnClockEvents(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	readings := make(chan sample, 10)
+	readings <- sample{wall: t0, awake: 0}                                        // at start
+	readings <- sample{wall: t0.Add(time.Hour + time.Second), awake: time.Second} // slept an hour
+	readings <- sample{wall: t0.Add(time.Hour + 4*time.Second), awake: 2 * time.Second}
+	events := make(chan struct{})
+	rs := resumeSettings{interval: time.Hour, threshold: 5 * time.Second,
+		now:         func() sample { return <-readings },
+		clockEvents: func(context.Context) (<-chan struct{}, error) { return events, nil }}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := make(chan Change, 10)
+	done := make(chan struct{})
+	go func() {
+		detectResume(ctx, rs, func(c Change) { changes <- c })
+		close(done)
+	}()
+	events <- struct{}{}
+	select {
+	case c := <-changes:
+		if c.Reason != ReasonResume {
+			t.Fatalf("change %v, want a resume", c)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no resume after a clock event with an hour's jump")
+	}
+	events <- struct{}{} // the clock set 2 s ahead: not a resume
+	close(events)
+	cancel()
+	<-done
+	if len(changes) != 0 {
+		t.Errorf("changes after a 2 s jump: %v", <-changes)
+	}
+	if len(readings) != 0 {
+		t.Errorf("%d readings left: the clocks were not compared at each event", len(readings))
+	}
+}
