@@ -559,8 +559,10 @@ func TestTrayFollowsTheDaemon(t *testing.T) {
 	ok := func(img image.Image) error { _, err := iconIn(img, okGreen, blockedRed); return err }
 	blocked := func(img image.Image) error { _, err := iconIn(img, blockedRed, okGreen); return err }
 
+	// The tray starts once the daemon knows the state, as at a login with the service running:
+	// the first state comes at once, maybe while systray still exports the item (ui_systray.go).
 	daemon := s.start(t, "daemon", env, "daemon", "--config", cfg)
-	waitLine(t, daemon.log, "spotwatch daemon started")
+	waitLine(t, daemon.log, `msg="state changed"`, "to=ok")
 	tr := s.start(t, "tray", env, "tray", "--config", cfg)
 	waitLine(t, tr.log, "following the daemon")
 	s.waitScreen("the ok icon", ok)
