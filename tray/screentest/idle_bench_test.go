@@ -30,9 +30,11 @@ const traySample = 5 * time.Second
 // daemon it follows: a real desktop (startDesktop), the daemon at the default 60 s interval
 // with the full probe set against the loopback world, and the tray following it until its ok
 // icon is on screen. After trayWarmUp it samples both processes for -tray-idle and reports
-// their resident memory at the end (VmRSS; the largest sample as well), the CPU time each used
-// over the window (utime+stime), the tray's wake-ups per minute, and logs the tray's
-// smaps_rollup (anonymous memory against pages of files). Run:
+// their resident memory at the end (VmRSS; the largest sample as well) and the CPU time each
+// used over the window (utime+stime, in 10 ms ticks, and the threads' time on a CPU from
+// schedstat, in ms), with the tray's wake-ups per minute and minor page faults (pages it
+// mapped again) over the window; it logs the tray's smaps_rollup (anonymous memory against
+// pages of files). Run:
 //
 //	go test ./tray/screentest -run '^$' -bench IdleTray -benchtime 1x -tray-idle 2m
 func BenchmarkIdleTray(b *testing.B) {
@@ -59,25 +61,26 @@ func BenchmarkIdleTray(b *testing.B) {
 		time.Sleep(trayWarmUp)
 
 		trayPID, daemonPID := tr.cmd.Process.Pid, daemon.cmd.Process.Pid
-		trayCPU0, daemonCPU0 := cpuTicks(b, trayPID), cpuTicks(b, daemonPID)
-		trayWakes0 := wakeups(b, trayPID)
+		tray0, daemon0 := readUsage(b, trayPID), readUsage(b, daemonPID)
 		var trayMax, daemonMax int64
 		for end := time.Now().Add(*trayIdle); time.Now().Before(end); {
 			time.Sleep(min(traySample, time.Until(end)))
 			trayMax, daemonMax = max(trayMax, rssKB(b, trayPID)), max(daemonMax, rssKB(b, daemonPID))
 		}
-		trayCPU, daemonCPU := ticks(cpuTicks(b, trayPID)-trayCPU0), ticks(cpuTicks(b, daemonPID)-daemonCPU0)
-		trayWakes := wakeups(b, trayPID) - trayWakes0
+		trayUse, daemonUse := readUsage(b, trayPID).since(tray0), readUsage(b, daemonPID).since(daemon0)
 		trayRSS, daemonRSS := rssKB(b, trayPID), rssKB(b, daemonPID)
 		logRollup(b, "tray", trayPID)
 
 		b.ReportMetric(mb(trayRSS), "tray-RSS-MB")
 		b.ReportMetric(mb(trayMax), "tray-max-RSS-MB")
-		b.ReportMetric(trayCPU.Seconds(), "tray-CPU-s")
-		b.ReportMetric(float64(trayWakes)/trayIdle.Minutes(), "tray-wakeups/min")
+		b.ReportMetric(trayUse.cpu().Seconds(), "tray-CPU-s")
+		b.ReportMetric(ms(trayUse.onCPU), "tray-CPU-ms")
+		b.ReportMetric(float64(trayUse.wakeups)/trayIdle.Minutes(), "tray-wakeups/min")
+		b.ReportMetric(float64(trayUse.faults), "tray-minor-faults")
 		b.ReportMetric(mb(daemonRSS), "daemon-RSS-MB")
 		b.ReportMetric(mb(daemonMax), "daemon-max-RSS-MB")
-		b.ReportMetric(daemonCPU.Seconds(), "daemon-CPU-s")
+		b.ReportMetric(daemonUse.cpu().Seconds(), "daemon-CPU-s")
+		b.ReportMetric(ms(daemonUse.onCPU), "daemon-CPU-ms")
 		b.ReportMetric(trayIdle.Minutes(), "idle-min")
 	}
 }
@@ -85,42 +88,57 @@ func BenchmarkIdleTray(b *testing.B) {
 // mb is KiB in MiB.
 func mb(kb int64) float64 { return float64(kb) / 1024 }
 
-// ticks is a count of clock ticks as a duration (USER_HZ = 100 on Linux).
-func ticks(n int64) time.Duration { return time.Duration(n) * 10 * time.Millisecond }
+// ms is d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// cpuTicks is utime+stime of a process in clock ticks.
-func cpuTicks(b *testing.B, pid int) int64 {
+// usage is what a process has used so far, summed over its threads where /proc counts per
+// thread.
+type usage struct {
+	ticks   int64         // utime+stime in clock ticks (USER_HZ = 100 on Linux)
+	onCPU   time.Duration // the time its threads ran (schedstat), to the nanosecond
+	faults  int64         // minor page faults: among them, pages of the binary mapped again
+	wakeups int64         // voluntary context switches: each a wait, and a wake-up after it
+}
+
+// cpu is the ticks as a duration.
+func (u usage) cpu() time.Duration { return time.Duration(u.ticks) * 10 * time.Millisecond }
+
+// since is what was used between then and u.
+func (u usage) since(then usage) usage {
+	return usage{u.ticks - then.ticks, u.onCPU - then.onCPU, u.faults - then.faults, u.wakeups - then.wakeups}
+}
+
+// readUsage reads a process's usage from /proc. Threads that ended are not in the sums of
+// onCPU and wakeups (a Go program seldom ends a thread).
+func readUsage(b *testing.B, pid int) usage {
 	b.Helper()
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	dir := "/proc/" + strconv.Itoa(pid)
+	data, err := os.ReadFile(dir + "/stat")
 	if err != nil {
 		b.Fatal(err)
 	}
-	// The fields after the command name, which is in parentheses and may hold spaces.
+	// The fields after the command name, which is in parentheses and may hold spaces; the
+	// first of them is field 3 of proc(5).
 	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
-	utime, _ := strconv.ParseInt(fields[11], 10, 64)
-	stime, _ := strconv.ParseInt(fields[12], 10, 64)
-	return utime + stime
-}
-
-// wakeups is how many times the threads of a process gave up the CPU to wait (the sum of
-// their voluntary context switches): each is a wake-up that follows, a measure of periodic
-// work that CPU time in 10 ms ticks is too coarse to show.
-func wakeups(b *testing.B, pid int) int64 {
-	b.Helper()
-	tasks, err := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/status")
+	field := func(n int) int64 { v, _ := strconv.ParseInt(fields[n-3], 10, 64); return v }
+	u := usage{ticks: field(14) + field(15), faults: field(10)}
+	tasks, err := filepath.Glob(dir + "/task/*")
 	if err != nil || len(tasks) == 0 {
 		b.Fatalf("listing the threads of %d: %v", pid, err)
 	}
-	var n int64
-	for _, path := range tasks {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue // a thread that ended
+	for _, task := range tasks {
+		if sched, err := os.ReadFile(task + "/schedstat"); err == nil {
+			if f := strings.Fields(string(sched)); len(f) > 0 {
+				ns, _ := strconv.ParseInt(f[0], 10, 64)
+				u.onCPU += time.Duration(ns)
+			}
 		}
-		v, _ := kBField(data, "voluntary_ctxt_switches:")
-		n += v
+		if status, err := os.ReadFile(task + "/status"); err == nil {
+			v, _ := kBField(status, "voluntary_ctxt_switches:")
+			u.wakeups += v
+		}
 	}
-	return n
+	return u
 }
 
 // rssKB is a process's resident set size in KiB (VmRSS).
