@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Reproduces every figure of README "Performance" and prints the table (`make bench`).
 # Needs root (loopback ports below 1024, network namespaces). The idle-daemon figure takes
-# IDLE (default 10m); IDLE=1m gives a quick, rougher reading. The side-by-side run with gatus
-# v5.15.0 (bench/gatus.sh builds it once) takes BENCH_WINDOW (default 10m; BENCH_WINDOW=2m for CI).
+# IDLE (default 10m); IDLE=1m gives a quick, rougher reading. The idle tray following the daemon,
+# on a virtual desktop (the Debian packages tray/screentest names), takes TRAY_IDLE (default
+# IDLE). The side-by-side run with gatus v5.15.0 (bench/gatus.sh builds it once) takes
+# BENCH_WINDOW (default 10m; BENCH_WINDOW=2m for CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IDLE=${IDLE:-10m}
+TRAY_IDLE=${TRAY_IDLE:-$IDLE}
 BENCH_WINDOW=${BENCH_WINDOW:-10m}
 out=${BENCH_OUT:-bench/out}
 mkdir -p "$out"
@@ -25,6 +28,8 @@ echo "soak: 5,000 checks with random faults → $out/soak.txt" >&2
 gotest -run '^$' -bench Soak -benchtime 1x -timeout 30m ./monitor/... >"$out/soak.txt"
 echo "idle daemon for $IDLE → $out/idle.txt" >&2
 gotest ./cmd/spotwatch -run '^$' -bench IdleDaemon -benchtime 1x -timeout 60m -idle "$IDLE" >"$out/idle.txt"
+echo "idle tray following the daemon for $TRAY_IDLE → $out/tray.txt" >&2
+gotest -v ./tray/screentest -run '^$' -bench IdleTray -benchtime 1x -timeout 60m -tray-idle "$TRAY_IDLE" >"$out/tray.txt"
 echo "gatus v5.15.0 beside the daemon for $BENCH_WINDOW → $out/gatus.txt" >&2
 GATUS_BIN=$(bench/gatus.sh) BENCH_WINDOW=$BENCH_WINDOW gotest -v -run '^$' -bench LabIdleVsGatus -benchtime 1x -timeout 60m ./internal/lab >"$out/gatus.txt"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/spotwatch" ./cmd/spotwatch
@@ -48,6 +53,9 @@ printf '| spotwatch check as a process, healthy, loopback (median) | < 100 ms | 
 printf '| default-route change to a new state (lab) | < 2 s | %s ms |\n' "$(grep -o 'route-change-to-state-ms: [0-9]*' "$out/lab.txt" | awk '{print $2}')"
 printf '| idle daemon RSS after %s at a 60 s interval | < 15 MB | %s MB |\n' "$IDLE" "$(metric "$out/idle.txt" BenchmarkIdleDaemon RSS-MB)"
 printf '| idle daemon CPU over %s | < 0.25 s | %s s |\n' "$IDLE" "$(metric "$out/idle.txt" BenchmarkIdleDaemon CPU-s)"
+tray_m() { metric "$out/tray.txt" BenchmarkIdleTray "$1"; }
+printf '| idle tray RSS after %s following the daemon (the daemon beside it) | < 15 MB | %s MB (%s MB) |\n' "$TRAY_IDLE" "$(tray_m tray-RSS-MB)" "$(tray_m daemon-RSS-MB)"
+printf '| idle tray CPU over %s (the daemon beside it); tray wake-ups | — | %s ms (%s ms); %s a minute |\n' "$TRAY_IDLE" "$(tray_m tray-CPU-ms)" "$(tray_m daemon-CPU-ms)" "$(tray_m tray-wakeups/min)"
 printf '| bytes on the wire per healthy check (lab) | < 25 KB | %s B |\n' "$(metric "$out/wire.txt" BenchmarkLabHealthyCheckBytes wire-bytes/check)"
 printf '| goroutines / FDs / heap after 5,000 checks vs after 10 | flat | %s→%s / %s→%s / %s→%s KB |\n' \
 	"$(metric "$out/soak.txt" BenchmarkSoak goroutines-before)" "$(metric "$out/soak.txt" BenchmarkSoak goroutines-after)" \

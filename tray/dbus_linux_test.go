@@ -137,6 +137,7 @@ func TestTrayOnTheSessionBus(t *testing.T) {
 	d := newFakeDesktop(t, addr, true)
 	tray := startTray(t, addr)
 	tray.expect("ready")
+	tray.expect("started") // Options.Started: the menu exists and the first state is shown
 	it := item{d: d, name: d.waitItem()}
 
 	for prop, want := range map[string]string{"Id": "spotwatch", "Title": "spotwatch", "Status": "Active", "ItemIsMenu": "true", "Menu": "/StatusNotifierItem/menu"} {
@@ -304,6 +305,7 @@ func TestNoTrayOnTheDesktop(t *testing.T) {
 func TestNoSessionBus(t *testing.T) {
 	tray := startTray(t, "unix:path="+t.TempDir()+"/no-bus")
 	tray.send("result dns_filtered")
+	tray.expect("started")  // with no icon, once the loop has the monitor's first state
 	tray.send("advance 0s") // the monitor's first check
 	tray.expect("step event state dns_filtered")
 	tray.send("quit")

@@ -36,7 +36,8 @@ import (
 //
 // It reads them only once the monitor waits for its first check (a timer of 0), so the first
 // "advance" runs that check. It writes lines on file descriptor 3: "ready" once the menu exists
-// and the tray follows the monitor (its first event handled), "checked CAUSE" for each check
+// and the tray follows the monitor (its first event handled), "started" when Run calls
+// Options.Started, "checked CAUSE" for each check
 // the monitor runs, "step …" for each thing the tray's loop handled, "open PATH" for each page
 // it opens, "ok COMMAND" when a command is done ("ok quit" before Run is ended), and "exit ERR"
 // when Run returned. What a command sets off runs concurrently with it: its lines may come
@@ -171,8 +172,9 @@ func runHelper() int {
 	err = Run(ctx, Options{
 		Source: Local{Monitor: m, Clock: clk}, Notify: helperNotify, History: hist,
 		Autostart: fileAutostart(filepath.Join(dir, "autostart")), Clock: clk, Logger: log, PageDir: dir,
-		Open:  func(path string) error { out.printf("open %s", path); return nil },
-		hooks: hooks,
+		Open:    func(path string) error { out.printf("open %s", path); return nil },
+		Started: func() { out.printf("started") },
+		hooks:   hooks,
 	})
 	out.printf("exit %v", err)
 	return 0

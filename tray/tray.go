@@ -50,6 +50,11 @@ type Options struct {
 	Logger    *slog.Logger            // nil: discard
 	PageDir   string                  // where the fix and history pages are written; "": the user cache dir (see pageDir)
 	Open      func(path string) error // opens a page in the browser; nil: the OS's opener
+	// Started, if set, is called once, on a goroutine of its own, when the tray has started:
+	// its menu exists (when it has an icon) and it shows the first state the source gave.
+	// What start-up needed and the idle tray does not is garbage by then (spotwatch hands it
+	// back to the OS there: internal/cli).
+	Started func()
 
 	hooks *testHooks // tests only: observe and synchronise the loop
 }
@@ -97,6 +102,8 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	desk := probeDesktop()
 	if !desk.bus {
 		a.log.Warn("no desktop session bus: no tray icon and no notifications; state changes go to this log", "why", desk.why)
@@ -113,9 +120,9 @@ func Run(ctx context.Context, opts Options) error {
 		a.log.Warn("no tray icon", "err", err)
 		return a.runWithoutIcon(ctx)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	first := a.view() // before the loop owns the app's state
+	menuUp := make(chan struct{})
+	a.callStarted(ctx, menuUp)
 	loopDone := make(chan struct{})
 	go func() {
 		defer close(loopDone)
@@ -126,6 +133,7 @@ func Run(ctx context.Context, opts Options) error {
 		if a.hooks != nil && a.hooks.ready != nil {
 			a.hooks.ready()
 		}
+		close(menuUp)
 	})
 	cancel()
 	<-loopDone
@@ -156,6 +164,7 @@ type app struct {
 	pages     *pageDir
 	open      func(path string) error
 	hooks     *testHooks
+	started   func()
 
 	policy *Policy
 	notes  notifier
@@ -168,6 +177,11 @@ type app struct {
 
 	outMu     sync.Mutex
 	outClosed bool
+
+	// stateShown is closed once the loop has shown the source's first state (or, with no icon,
+	// had it); gotState and closedShown are the loop's own.
+	stateShown            chan struct{}
+	gotState, closedShown bool
 
 	status       monitor.Status
 	link         Link
@@ -186,10 +200,10 @@ func newApp(opts Options) (*app, error) {
 	}
 	a := &app{
 		src: opts.Source, hist: opts.History, autostart: opts.Autostart,
-		clock: opts.Clock, log: opts.Logger, open: opts.Open, hooks: opts.hooks,
+		clock: opts.Clock, log: opts.Logger, open: opts.Open, hooks: opts.hooks, started: opts.Started,
 		policy:  NewPolicy(opts.Notify),
 		updates: make(chan update), actions: make(chan action, 16), refresh: make(chan struct{}, 1),
-		outbox: make(chan outgoing, 32), notifier: make(chan struct{}),
+		outbox: make(chan outgoing, 32), notifier: make(chan struct{}), stateShown: make(chan struct{}),
 		link: Linked,
 	}
 	if a.clock == nil {
@@ -214,9 +228,30 @@ func newApp(opts Options) (*app, error) {
 
 // runWithoutIcon runs the loop with no tray: notifications (or the log) only.
 func (a *app) runWithoutIcon(ctx context.Context) error {
+	noMenu := make(chan struct{})
+	close(noMenu)
+	a.callStarted(ctx, noMenu)
 	a.loop(ctx, nil)
 	a.stopNotifier()
 	return nil
+}
+
+// callStarted calls the Started option once menuUp is closed and the loop has shown its first
+// state, unless ctx ends first.
+func (a *app) callStarted(ctx context.Context, menuUp <-chan struct{}) {
+	if a.started == nil {
+		return
+	}
+	go func() {
+		for _, c := range []<-chan struct{}{menuUp, a.stateShown} {
+			select {
+			case <-c:
+			case <-ctx.Done():
+				return
+			}
+		}
+		a.started()
+	}()
 }
 
 // view is what the tray shows now.
@@ -243,6 +278,10 @@ func (a *app) loop(ctx context.Context, u ui) {
 		if v := a.view(); u != nil && (first || v != shown) {
 			u.show(v)
 			shown, first = v, false
+		}
+		if a.gotState && !a.closedShown {
+			close(a.stateShown)
+			a.closedShown = true
 		}
 		var timerC <-chan time.Time
 		if at, ok := a.nextWake(now); ok {
@@ -319,7 +358,7 @@ func (a *app) onUpdate(up update) {
 	if a.link == Connecting {
 		a.log.Info("connected to the spotwatch service")
 	}
-	a.link = Linked
+	a.link, a.gotState = Linked, true
 	ev := up.ev
 	if ev.Type == monitor.EventState && ev.Status.Cause != a.status.Cause {
 		a.log.Debug("state", "code", int(ev.Status.Code), "cause", string(ev.Status.Cause), "title", ev.Status.Title)

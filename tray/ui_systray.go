@@ -14,10 +14,14 @@ import (
 
 // trayUI is the thin layer over fyne.io/systray. It applies the library's caveats (docs/design.md,
 // "The tray and notifications"): the icon, title and tooltip are set before systray.Run on Linux and in onReady on
-// Windows; a goroutine always waits on every item's ClickedCh; Quit is only reached with a
-// session bus (Run checks for one first).
+// Windows; on Linux they are set again once the item is exported (see run); a goroutine always
+// waits on every item's ClickedCh; Quit is only reached with a session bus (Run checks for one
+// first).
 type trayUI struct {
 	log *slog.Logger
+
+	quitting chan struct{} // closed by quit: ends run's own loop (Linux)
+	quitOnce sync.Once
 
 	mu      sync.Mutex
 	built   bool
@@ -38,7 +42,7 @@ type menuItems struct {
 }
 
 func newTrayUI(log *slog.Logger) (ui, error) {
-	return &trayUI{log: log, sni: map[icons.ID][]byte{}}, nil
+	return &trayUI{log: log, sni: map[icons.ID][]byte{}, quitting: make(chan struct{})}, nil
 }
 
 func (t *trayUI) run(v View, actions chan<- action, ready func()) {
@@ -47,14 +51,38 @@ func (t *trayUI) run(v View, actions chan<- action, ready func()) {
 		systray.SetTitle("spotwatch")
 		systray.SetTooltip(v.Tooltip)
 	}
-	systray.Run(func() {
+	onReady := func() {
 		if runtime.GOOS == "windows" {
 			t.setIcon(v.Icon)
 			systray.SetTooltip(v.Tooltip)
 		}
 		t.build(v, actions)
 		ready()
-	}, nil)
+	}
+	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
+		systray.Run(onReady, nil)
+		return
+	}
+	// Over D-Bus, systray starts onReady and then exports the item, its properties a copy of
+	// the icon and tooltip set so far: a change made in between (the first state, when it
+	// comes at once) is kept but never exported, and the icon stays wrong until it next
+	// changes. So the export is run here, and what the tray shows is set again after it.
+	start, end := systray.RunWithExternalLoop(onReady, nil)
+	start()
+	t.exported()
+	<-t.quitting
+	end()
+}
+
+// exported sets the icon and tooltip shown again, now that the item's properties exist.
+// Before the menu is built, build sets them itself.
+func (t *trayUI) exported() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.built {
+		t.setIcon(t.shown.Icon)
+		systray.SetTooltip(t.shown.Tooltip)
+	}
 }
 
 // build adds the menu and starts one goroutine per item that always waits on its ClickedCh.
@@ -209,5 +237,9 @@ func (t *trayUI) sniIcon(id icons.ID) []byte {
 }
 
 func (t *trayUI) quit() {
-	systray.Quit()
+	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
+		systray.Quit()
+		return
+	}
+	t.quitOnce.Do(func() { close(t.quitting) })
 }

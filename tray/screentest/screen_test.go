@@ -59,7 +59,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "spotwatch")
-	build := exec.Command("go", "build", "-trimpath", "-tags=spotwatch_fastschedule", "-o", binary, "github.com/spotwatch/spotwatch/cmd/spotwatch") // a 3 s schedule: internal/config/minimum_fast.go
+	// spotwatch_fastschedule allows the tests' 3 s schedule (internal/config/minimum_fast.go);
+	// otherwise it is built as released (static, no cgo, stripped), so that BenchmarkIdleTray
+	// measures what users run.
+	build := exec.Command("go", "build", "-trimpath", "-tags=spotwatch_fastschedule", "-ldflags=-s -w", "-o", binary, "github.com/spotwatch/spotwatch/cmd/spotwatch")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
@@ -73,7 +76,7 @@ func TestMain(m *testing.M) {
 
 // artifacts is where the screenshots go: $SPOTWATCH_ARTIFACTS (kept, for CI), else a
 // temporary directory of the test.
-func artifacts(t *testing.T) string {
+func artifacts(t testing.TB) string {
 	dir := os.Getenv("SPOTWATCH_ARTIFACTS")
 	if dir == "" {
 		return t.TempDir()
@@ -87,7 +90,7 @@ func artifacts(t *testing.T) string {
 // session is a virtual desktop: an X display and a session bus, and the environment of
 // programs run in it.
 type session struct {
-	t       *testing.T
+	t       testing.TB
 	display string
 	bus     string
 	env     []string
@@ -95,7 +98,7 @@ type session struct {
 
 // startSession starts Xvfb on a free display (it picks one and tells it on a pipe) and a
 // private session bus.
-func startSession(t *testing.T) *session {
+func startSession(t testing.TB) *session {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -159,7 +162,7 @@ func (s *session) screenshot() image.Image {
 }
 
 // save writes a screenshot as a PNG artifact.
-func save(t *testing.T, img image.Image, name string) {
+func save(t testing.TB, img image.Image, name string) {
 	t.Helper()
 	path := filepath.Join(artifacts(t), name)
 	f, err := os.Create(path)
@@ -256,7 +259,7 @@ func iconIn(img image.Image, want, other color.RGBA) (image.Rectangle, error) {
 
 // startDesktop starts a session with gtk-sni-tray-standalone as the tray host (and
 // StatusNotifierWatcher) and dunst as the notification daemon, and returns what dunst shows.
-func startDesktop(t *testing.T) (*session, <-chan dunstNote) {
+func startDesktop(t testing.TB) (*session, <-chan dunstNote) {
 	t.Helper()
 	s := startSession(t)
 	startTrayHost(t, s)
@@ -275,7 +278,7 @@ func startDesktop(t *testing.T) (*session, <-chan dunstNote) {
 // Debian's build sometimes takes the watcher's name and then dies in its own start-up ("Pattern
 // match failure" after a D-Bus UnknownObject error, before any icon of ours exists), so a host
 // that has not stayed up for hostSettles is started again, up to three times.
-func startTrayHost(t *testing.T, s *session) {
+func startTrayHost(t testing.TB, s *session) {
 	t.Helper()
 	const attempts, hostSettles = 3, 2 * time.Second
 	for try := 1; ; try++ {
@@ -295,7 +298,7 @@ func startTrayHost(t *testing.T, s *session) {
 
 // startWorld starts the loopback Internet and writes a configuration for it that checks every
 // 3 s and changes state at the first check that differs; extra is appended.
-func startWorld(t *testing.T, extra string) (*testworld.World, string) {
+func startWorld(t testing.TB, extra string) (*testworld.World, string) {
 	t.Helper()
 	w, err := testworld.New(t.TempDir())
 	if err != nil {
@@ -319,7 +322,7 @@ type proc struct {
 
 // start runs the spotwatch binary in the session with the extra environment variable env and
 // args; it is killed when the test ends.
-func (s *session) start(t *testing.T, name, env string, args ...string) *proc {
+func (s *session) start(t testing.TB, name, env string, args ...string) *proc {
 	t.Helper()
 	cmd := s.command(binary, args...)
 	cmd.Env = append(cmd.Env, env)
@@ -342,7 +345,7 @@ func (s *session) start(t *testing.T, name, env string, args ...string) *proc {
 }
 
 // stop ends p with SIGTERM and waits for it.
-func (p *proc) stop(t *testing.T) {
+func (p *proc) stop(t testing.TB) {
 	t.Helper()
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -358,7 +361,7 @@ func (p *proc) stop(t *testing.T) {
 
 // dunstConfig is Debian's dunstrc plus a rule that keeps spotwatch's notifications on screen
 // until the test has its screenshot (beeep asks for 5 s, which a busy machine can miss).
-func dunstConfig(t *testing.T) string {
+func dunstConfig(t testing.TB) string {
 	t.Helper()
 	base, err := os.ReadFile("/etc/xdg/dunst/dunstrc")
 	if err != nil {
@@ -412,7 +415,7 @@ func dunstNotes(lines <-chan string) <-chan dunstNote {
 }
 
 // waitNote waits for a notification whose summary starts with prefix.
-func waitNote(t *testing.T, notes <-chan dunstNote, prefix string) dunstNote {
+func waitNote(t testing.TB, notes <-chan dunstNote, prefix string) dunstNote {
 	t.Helper()
 	deadline := time.After(wait)
 	for {
@@ -431,7 +434,7 @@ func waitNote(t *testing.T, notes <-chan dunstNote, prefix string) dunstNote {
 }
 
 // waitLine waits for a line of spotwatch's log containing all of parts.
-func waitLine(t *testing.T, lines <-chan string, parts ...string) {
+func waitLine(t testing.TB, lines <-chan string, parts ...string) {
 	t.Helper()
 	deadline := time.After(wait)
 	for {
@@ -556,8 +559,10 @@ func TestTrayFollowsTheDaemon(t *testing.T) {
 	ok := func(img image.Image) error { _, err := iconIn(img, okGreen, blockedRed); return err }
 	blocked := func(img image.Image) error { _, err := iconIn(img, blockedRed, okGreen); return err }
 
+	// The tray starts once the daemon knows the state, as at a login with the service running:
+	// the first state comes at once, maybe while systray still exports the item (ui_systray.go).
 	daemon := s.start(t, "daemon", env, "daemon", "--config", cfg)
-	waitLine(t, daemon.log, "spotwatch daemon started")
+	waitLine(t, daemon.log, `msg="state changed"`, "to=ok")
 	tr := s.start(t, "tray", env, "tray", "--config", cfg)
 	waitLine(t, tr.log, "following the daemon")
 	s.waitScreen("the ok icon", ok)
