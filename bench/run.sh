@@ -64,7 +64,7 @@ printf '| goroutines / FDs / heap after 5,000 checks vs after 10 | flat | %s→%
 printf '| binary size (linux/amd64, -trimpath -ldflags "-s -w") | < 15 MB | %s bytes |\n' "$(stat -c %s "$out/spotwatch")"
 g() { metric "$out/gatus.txt" BenchmarkLabIdleVsGatus "$1"; }
 printf '\n| figure (lab, side by side, 4 probes a round) | gatus v5.15.0 | spotwatch | target |\n|---|---|---|---|\n'
-printf '| idle daemon CPU over %s at a 60 s interval | %s s | %s s | ≤ 0.5× gatus |\n' "$BENCH_WINDOW" "$(g gatus-CPU-s)" "$(g spotwatch-CPU-s)"
+printf '| idle daemon CPU over %s at a 60 s interval | %s s | %s s (%s× gatus) | ≤ 0.5× gatus |\n' "$BENCH_WINDOW" "$(g gatus-CPU-s)" "$(g spotwatch-CPU-s)" "$(g CPU-ratio)"
 printf '| bytes on the wire per healthy round | %s B | %s B | ≤ 3 KB |\n' "$(g gatus-bytes/round)" "$(g spotwatch-bytes/round)"
 printf '| idle RSS after %s | %s MB | %s MB | < 15 MB |\n' "$BENCH_WINDOW" "$(g gatus-RSS-MB)" "$(g spotwatch-RSS-MB)"
 printf '| internet_down / dns_down verdict in the daemon (lab) | — | %s / %s ms | < 1.5 s |\n' \
