@@ -21,8 +21,14 @@ func WatchApp(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
 }
 
 // meteredRetry is how long the daemon waits before asking again after the OS's metered flag
-// could not be read (on Linux: the system bus or NetworkManager went away, a restart of either).
-const meteredRetry = time.Minute
+// could not be read (on Linux: the system bus or NetworkManager went away, a restart of either,
+// or there is none); each failure in a row doubles the wait, up to meteredRetryMax, so a machine
+// without NetworkManager is not asked every minute for ever. A watch that ran for a while
+// starts again from meteredRetry.
+const (
+	meteredRetry    = time.Minute
+	meteredRetryMax = 16 * time.Minute
+)
 
 // WatchMetered tells m whether the connection is metered, as the OS says and as it changes
 // (netstate.WatchMetered: NetworkManager's Metered property on Linux, the connectivity hint's
@@ -31,7 +37,9 @@ const meteredRetry = time.Minute
 // that is logged once.
 func WatchMetered(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
 	logged := false
+	wait := meteredRetry
 	for {
+		began := time.Now()
 		err := netstate.WatchMetered(ctx, "", func(v netstate.Metered) {
 			log.Debug("the connection's metered flag", "value", v.String())
 			m.SetMetered(v.IsMetered())
@@ -48,10 +56,14 @@ func WatchMetered(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
 			log.Info("whether the connection is metered is unknown; checking at the usual interval", "err", err)
 			logged = true
 		}
+		if time.Since(began) > meteredRetryMax {
+			wait = meteredRetry // it worked for a while: a restart, try again soon
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(meteredRetry):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, meteredRetryMax)
 	}
 }

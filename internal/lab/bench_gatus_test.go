@@ -46,10 +46,10 @@ func BenchmarkLabIdleVsGatus(b *testing.B) {
 	ctx := b.Context()
 	for b.Loop() {
 		swBytes := roundBytes(b, ctx, w, func(ctx context.Context) *exec.Cmd { return spotwatchCmd(b, ctx, w, bin, 10*time.Second) })
-		gBytes := roundBytes(b, ctx, w, func(ctx context.Context) *exec.Cmd { return gatusCmd(b, ctx, w, gatus, 10*time.Second) })
+		gBytes := roundBytes(b, ctx, w, func(ctx context.Context) *exec.Cmd { return gatusCmd(b, ctx, w, gatus, 10*time.Second, false) })
 
 		sctx, cancel := context.WithCancel(ctx)
-		sw, g := spotwatchCmd(b, sctx, w, bin, time.Minute), gatusCmd(b, sctx, w, gatus, time.Minute)
+		sw, g := spotwatchCmd(b, sctx, w, bin, time.Minute), gatusCmd(b, sctx, w, gatus, time.Minute, false)
 		for _, c := range []*exec.Cmd{sw, g} {
 			if err := c.Start(); err != nil {
 				cancel()
@@ -123,18 +123,24 @@ func spotwatchCmd(b *testing.B, ctx context.Context, w *labworld.World, bin stri
 }
 
 // gatusCmd is gatus in the client namespace with the same four probes a round at interval,
-// in-memory storage, its web server on the namespace's loopback.
-func gatusCmd(b *testing.B, ctx context.Context, w *labworld.World, bin string, interval time.Duration) *exec.Cmd {
+// in-memory storage, its web server on the namespace's loopback. With alert, the two Spotify
+// endpoints alert on their first failure through a custom webhook at 127.0.0.1:18081.
+func gatusCmd(b *testing.B, ctx context.Context, w *labworld.World, bin string, interval time.Duration, alert bool) *exec.Cmd {
 	dir := b.TempDir()
 	ref := lab.Addr(w.Plan.TCPRefs[0], 443)
+	alerting, alerts := "", ""
+	if alert {
+		alerting = "alerting: {custom: {url: \"http://127.0.0.1:18081/alert\", method: POST, body: \"[ENDPOINT_NAME] [ALERT_TRIGGERED_OR_RESOLVED]\"}}\n"
+		alerts = ", alerts: [{type: custom, failure-threshold: 1, send-on-resolved: false}]"
+	}
 	yaml := fmt.Sprintf(`storage: {type: memory}
 web: {address: 127.0.0.1, port: 18080}
-endpoints:
-  - {name: spotify-api, url: "https://api.spotify.com/v1/me", interval: %[1]s, conditions: ["[STATUS] < 500"]}
-  - {name: access-point, url: "tcp://ap.spotify.com:4070", interval: %[1]s, conditions: ["[CONNECTED] == true"]}
+%[3]sendpoints:
+  - {name: spotify-api, url: "https://api.spotify.com/v1/me", interval: %[1]s, conditions: ["[STATUS] < 500"]%[4]s}
+  - {name: access-point, url: "tcp://ap.spotify.com:4070", interval: %[1]s, conditions: ["[CONNECTED] == true"]%[4]s}
   - {name: portal, url: "http://connectivitycheck.gstatic.com/generate_204", interval: %[1]s, conditions: ["[STATUS] == 204"]}
   - {name: reference, url: "tcp://%[2]s", interval: %[1]s, conditions: ["[CONNECTED] == true"]}
-`, interval, ref)
+`, interval, ref, alerting, alerts)
 	cfg := filepath.Join(dir, "gatus.yaml")
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		b.Fatal(err)
