@@ -32,6 +32,8 @@ echo "idle tray following the daemon for $TRAY_IDLE → $out/tray.txt" >&2
 gotest -v ./tray/screentest -run '^$' -bench IdleTray -benchtime 1x -timeout 60m -tray-idle "$TRAY_IDLE" >"$out/tray.txt"
 echo "gatus v5.15.0 beside the daemon for $BENCH_WINDOW → $out/gatus.txt" >&2
 GATUS_BIN=$(bench/gatus.sh) BENCH_WINDOW=$BENCH_WINDOW gotest -v -run '^$' -bench LabIdleVsGatus -benchtime 1x -timeout 60m ./internal/lab >"$out/gatus.txt"
+echo "lab: a fault → spotwatch's state and gatus's alert → $out/alert.txt" >&2
+GATUS_BIN=$(bench/gatus.sh) gotest -v -run '^$' -bench LabAlertVsGatus -benchtime 1x -timeout 30m ./internal/lab >"$out/alert.txt"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/spotwatch" ./cmd/spotwatch
 
 metric() { # metric FILE BENCH UNIT → the value before UNIT on BENCH's line
@@ -67,6 +69,8 @@ printf '\n| figure (lab, side by side, 4 probes a round) | gatus v5.15.0 | spotw
 printf '| idle daemon CPU over %s at a 60 s interval | %s s | %s s (%s× gatus) | ≤ 0.5× gatus |\n' "$BENCH_WINDOW" "$(g gatus-CPU-s)" "$(g spotwatch-CPU-s)" "$(g CPU-ratio)"
 printf '| bytes on the wire per healthy round | %s B | %s B | ≤ 3 KB |\n' "$(g gatus-bytes/round)" "$(g spotwatch-bytes/round)"
 printf '| idle RSS after %s | %s MB | %s MB | < 15 MB |\n' "$BENCH_WINDOW" "$(g gatus-RSS-MB)" "$(g spotwatch-RSS-MB)"
+printf '| fault → alert, no network change, app not running (one sample) | %s s | %s s | — |\n' \
+	"$(metric "$out/alert.txt" BenchmarkLabAlertVsGatus gatus-alert-s)" "$(metric "$out/alert.txt" BenchmarkLabAlertVsGatus spotwatch-state-s)"
 printf '| internet_down / dns_down verdict in the daemon (lab) | — | %s / %s ms | < 1.5 s |\n' \
 	"$(grep -o 'silence-verdict-ms internet_down: [0-9]*' "$out/light.txt" | awk '{print $3}')" "$(grep -o 'silence-verdict-ms dns_down: [0-9]*' "$out/light.txt" | awk '{print $3}')"
 printf '\nmicro-benchmarks: %s (compare two commits with bench/compare.sh)\n' "$out/micro.txt"
