@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -45,14 +46,7 @@ func TestMetricsFile(t *testing.T) {
 	path := filepath.Join(dir, "spotwatch.prom")
 
 	ctx, cancel := context.WithCancel(t.Context())
-	written := make(chan error, 1)
-	go func() { written <- WriteMetricsFile(ctx, path, src, nil) }()
-	ln, err := ListenMetrics("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- ServeMetricsOn(ctx, ln, src, nil) }()
+	written, served, ln := writeAndServe(t, ctx, path, src)
 
 	// Before the first check: the file exists at once, in the state checking.
 	fams := waitFile(t, path, `spotwatch_state{cause="checking"}`, 1)
@@ -365,14 +359,7 @@ func TestMetricsPromtool(t *testing.T) {
 	src := goldenSource{newFakeSource(diagnosis.CauseOK)}
 	path := filepath.Join(t.TempDir(), "spotwatch.prom")
 	ctx, cancel := context.WithCancel(t.Context())
-	written := make(chan error, 1)
-	go func() { written <- WriteMetricsFile(ctx, path, src, nil) }()
-	ln, err := ListenMetrics("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- ServeMetricsOn(ctx, ln, src, nil) }()
+	written, served, ln := writeAndServe(t, ctx, path, src)
 	url := "http://" + ln.Addr().String() + "/metrics"
 	waitFile(t, path, "spotwatch_checks_total", 1)
 	scrape(t, url, "spotwatch_checks_total 1")
@@ -411,4 +398,18 @@ func TestMetricsPromtool(t *testing.T) {
 		}
 	}
 	http.DefaultClient.CloseIdleConnections()
+}
+
+// writeAndServe runs WriteMetricsFile on path and ServeMetricsOn on a loopback listener, both on
+// src until ctx ends; the channels get what each returns.
+func writeAndServe(t *testing.T, ctx context.Context, path string, src Source) (written, served chan error, ln net.Listener) {
+	t.Helper()
+	written, served = make(chan error, 1), make(chan error, 1)
+	go func() { written <- WriteMetricsFile(ctx, path, src, nil) }()
+	ln, err := ListenMetrics("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { served <- ServeMetricsOn(ctx, ln, src, nil) }()
+	return written, served, ln
 }

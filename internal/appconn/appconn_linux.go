@@ -189,25 +189,13 @@ func count(proc string, pids []int) diagnosis.AppConnections {
 
 // findProcesses lists the processes under proc that match, by pid.
 func findProcesses(proc string, match matcher) ([]int, error) {
-	d, err := os.Open(proc)
+	all, err := listPIDs(proc)
 	if err != nil {
-		return nil, fmt.Errorf("reading the process list: %w", err)
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return nil, fmt.Errorf("reading the process list: %w", err)
+		return nil, err
 	}
 	var pids []int
-	for _, name := range names {
-		if name == "" || name[0] < '1' || name[0] > '9' {
-			continue
-		}
-		pid, err := strconv.Atoi(name)
-		if err != nil {
-			continue
-		}
-		dir := filepath.Join(proc, name)
+	for _, pid := range all {
+		dir := filepath.Join(proc, strconv.Itoa(pid))
 		comm := func() string { return readComm(filepath.Join(dir, "comm")) }
 		exe := func() string {
 			s, _ := os.Readlink(filepath.Join(dir, "exe")) // kernel threads have none
@@ -218,6 +206,29 @@ func findProcesses(proc string, match matcher) ([]int, error) {
 		}
 	}
 	slices.Sort(pids)
+	return pids, nil
+}
+
+// listPIDs lists the processes under proc: its entries named by a number.
+func listPIDs(proc string) ([]int, error) {
+	d, err := os.Open(proc)
+	if err != nil {
+		return nil, fmt.Errorf("reading the process list: %w", err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading the process list: %w", err)
+	}
+	pids := make([]int, 0, len(names))
+	for _, name := range names {
+		if name == "" || name[0] < '1' || name[0] > '9' {
+			continue
+		}
+		if pid, err := strconv.Atoi(name); err == nil {
+			pids = append(pids, pid)
+		}
+	}
 	return pids, nil
 }
 

@@ -51,30 +51,18 @@ func (p *Presence) Running() (bool, error) {
 	if last != "" && last == p.lastPID {
 		return p.inNamespace(p.reread())
 	}
-	d, err := os.Open(p.proc)
+	pids, err := listPIDs(p.proc)
 	if err != nil {
-		return false, fmt.Errorf("reading the process list: %w", err)
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return false, fmt.Errorf("reading the process list: %w", err)
+		return false, err
 	}
 	p.lastPID = last
-	listed := make(map[int]bool, len(names))
+	listed := make(map[int]bool, len(pids))
 	var spotify []int
-	for _, name := range names {
-		if name == "" || name[0] < '1' || name[0] > '9' {
-			continue
-		}
-		pid, err := strconv.Atoi(name)
-		if err != nil {
-			continue
-		}
+	for _, pid := range pids {
 		listed[pid] = true
 		seen, ok := p.known[pid]
 		if !ok || seen.reads < youngReads || seen.spotify {
-			seen.spotify = Matches(readComm(filepath.Join(p.proc, name, "comm")))
+			seen.spotify = Matches(readComm(filepath.Join(p.proc, strconv.Itoa(pid), "comm")))
 		}
 		seen.reads++
 		p.known[pid] = seen

@@ -15,24 +15,11 @@ func TestPresence(t *testing.T) {
 	root := fakeProc(t)
 	proc := filepath.Join(root, "proc")
 	must(t, os.Symlink("100", filepath.Join(proc, "thread-self")))
-	comm := func(pid, name string) {
-		t.Helper()
-		must(t, os.MkdirAll(filepath.Join(proc, pid, "ns"), 0o755))
-		must(t, os.WriteFile(filepath.Join(proc, pid, "comm"), []byte(name+"\n"), 0o644))
-		if _, err := os.Lstat(filepath.Join(proc, pid, "ns", "net")); err != nil {
-			must(t, os.Symlink("net:[4026531840]", filepath.Join(proc, pid, "ns", "net")))
-		}
-	}
+	comm := func(pid, name string) { t.Helper(); setComm(t, proc, pid, name) }
 	// The fake's Spotify (pid 100) quits: its comm is another's. Only other processes remain.
 	comm("100", "bash")
 	p := NewPresence(root)
-	running := func(want bool, what string) {
-		t.Helper()
-		got, err := p.Running()
-		if err != nil || got != want {
-			t.Fatalf("%s: Running = %v, %v, want %v", what, got, err, want)
-		}
-	}
+	running := func(want bool, what string) { t.Helper(); wantRunning(t, p, want, what) }
 	running(false, "no Spotify")
 	// A launcher starts, and execs the app on the poller's second read.
 	comm("500", "sh")
@@ -76,22 +63,9 @@ func TestPresenceWithoutNewProcesses(t *testing.T) {
 		t.Helper()
 		must(t, os.WriteFile(filepath.Join(proc, "loadavg"), []byte("0.00 0.01 0.05 1/80 "+last+"\n"), 0o444))
 	}
-	comm := func(pid, name string) {
-		t.Helper()
-		must(t, os.MkdirAll(filepath.Join(proc, pid, "ns"), 0o755))
-		must(t, os.WriteFile(filepath.Join(proc, pid, "comm"), []byte(name+"\n"), 0o644))
-		if _, err := os.Lstat(filepath.Join(proc, pid, "ns", "net")); err != nil {
-			must(t, os.Symlink("net:[4026531840]", filepath.Join(proc, pid, "ns", "net")))
-		}
-	}
+	comm := func(pid, name string) { t.Helper(); setComm(t, proc, pid, name) }
 	p := NewPresence(root)
-	running := func(want bool, what string) {
-		t.Helper()
-		got, err := p.Running()
-		if err != nil || got != want {
-			t.Fatalf("%s: Running = %v, %v, want %v", what, got, err, want)
-		}
-	}
+	running := func(want bool, what string) { t.Helper(); wantRunning(t, p, want, what) }
 	comm("100", "bash")
 	comm("500", "sh")
 	loadavg("500")
@@ -103,4 +77,22 @@ func TestPresenceWithoutNewProcesses(t *testing.T) {
 	running(false, "Spotify quit; pid 600 not listed while the newest pid is the same")
 	loadavg("600")
 	running(true, "a new pid: the list is read again")
+}
+
+// setComm gives the fake process pid the name name, in this network namespace.
+func setComm(t *testing.T, proc, pid, name string) {
+	t.Helper()
+	must(t, os.MkdirAll(filepath.Join(proc, pid, "ns"), 0o755))
+	must(t, os.WriteFile(filepath.Join(proc, pid, "comm"), []byte(name+"\n"), 0o644))
+	if _, err := os.Lstat(filepath.Join(proc, pid, "ns", "net")); err != nil {
+		must(t, os.Symlink("net:[4026531840]", filepath.Join(proc, pid, "ns", "net")))
+	}
+}
+
+func wantRunning(t *testing.T, p *Presence, want bool, what string) {
+	t.Helper()
+	got, err := p.Running()
+	if err != nil || got != want {
+		t.Fatalf("%s: Running = %v, %v, want %v", what, got, err, want)
+	}
 }
