@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/daemon"
-	"github.com/spotwatch/spotwatch/internal/memtrim"
 	"github.com/spotwatch/spotwatch/internal/version"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/probe"
@@ -57,7 +55,7 @@ func runTray(ctx context.Context, args []string, stderr io.Writer) int {
 	if client, socket := findDaemon(ctx, cfg, log); client != nil {
 		log.Info("spotwatch tray started: following the daemon", "version", version.Version, "socket", socket)
 		return trayExit(tray.Run(ctx, tray.Options{Source: client, History: client, Notify: cfg.Notify, Logger: log, Autostart: trayAutostart(log),
-			Started: releaseStartupMemory(log)}), log)
+			Started: func() { daemon.ReleaseMemory(log) }}), log)
 	}
 	log.Info("no spotwatch daemon answers: checking in this process")
 	return runLocal(ctx, cfg, log)
@@ -154,27 +152,10 @@ func runLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 	}()
 	log.Info("spotwatch started: monitor and tray in this process", "version", version.Version)
 	err = tray.Run(ctx, tray.Options{Source: tray.Local{Monitor: m}, History: hist, Notify: cfg.Notify, Logger: log, Autostart: trayAutostart(log),
-		Started: releaseStartupMemory(log)})
+		Started: func() { daemon.ReleaseMemory(log) }})
 	cancel()
 	wg.Wait()
 	return trayExit(err, log)
-}
-
-// releaseStartupMemory is the tray's Started: once its icon is up and shows the first state,
-// the tray hands back what its start-up used and the idle tray does not, as the daemon does
-// after a full check: the heap start-up freed (debug.FreeOSMemory) and the pages of the binary
-// that start-up mapped (memtrim.Trim, on Linux; docs/design.md, "The Monitor"). Between events
-// the tray only waits, so what it maps again is what it uses.
-func releaseStartupMemory(log *slog.Logger) func() {
-	return func() {
-		debug.FreeOSMemory()
-		n, err := memtrim.Trim()
-		if err != nil {
-			log.Debug("could not trim the resident pages of the binary", "err", err)
-			return
-		}
-		log.Debug("handed start-up's memory back to the OS", "binary_bytes_trimmed", n)
-	}
 }
 
 // trayAutostart is the tray's "Start at login" entry for this user, or nil (the menu item then

@@ -333,18 +333,22 @@ func CheckFunc(checker *probe.Checker, log *slog.Logger) monitor.CheckFunc {
 	return func(ctx context.Context) diagnosis.Result {
 		req := monitor.RequestFrom(ctx)
 		if !req.Light {
-			defer releaseMemory(log)
+			defer ReleaseMemory(log)
 		}
 		return checker.DiagnoseWith(ctx, probe.CheckOptions{Light: req.Light, LastRTT: req.LastRTT, LinkRTT: req.LinkRTT})
 	}
 }
 
-// releaseMemory returns the freed heap to the OS and unmaps the binary's idle pages.
-func releaseMemory(log *slog.Logger) {
+// ReleaseMemory returns the freed heap to the OS and unmaps the binary's idle pages (§7 of
+// docs/design.md, Memory): after the daemon's full checks, and once the tray has started.
+func ReleaseMemory(log *slog.Logger) {
 	debug.FreeOSMemory()
-	if _, err := memtrim.Trim(); err != nil {
+	n, err := memtrim.Trim()
+	if err != nil {
 		log.Debug("could not trim the resident pages of the binary", "err", err)
+		return
 	}
+	log.Debug("handed memory back to the OS", "binary_bytes_trimmed", n)
 }
 
 func fileStamp(path string) (time.Time, int64) {

@@ -17,15 +17,7 @@ import (
 // session (the first check, outside the loop, makes the session). cpu-ns/op is the process's
 // CPU time per check, all goroutines.
 func BenchmarkLightCheck(b *testing.B) {
-	w := newWorld(b)
-	checker, err := probe.New(w.Config(), probe.Options{
-		SystemRoots: w.SystemRoots(),
-		Getenv:      func(string) string { return "" },
-		Facts:       probe.FactsSource{PrefsFiles: []string{}},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	checker := benchChecker(b)
 	light := probe.CheckOptions{Light: true, LastRTT: time.Millisecond}
 	if res := checker.DiagnoseWith(context.Background(), light); res.Cause != diagnosis.CauseOK {
 		b.Fatalf("healthy world, light check: %s", res.Cause)

@@ -11,6 +11,18 @@ import (
 // BenchmarkCheck is one full healthy check against the loopback world: every probe, real
 // sockets, TLS handshakes with certificate verification against both root pools.
 func BenchmarkCheck(b *testing.B) {
+	checker := benchChecker(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		rep := checker.Check(context.Background())
+		if d := diagnosis.Classify(rep); d.Cause != diagnosis.CauseOK {
+			b.Fatalf("healthy world diagnosed as %s: %s", d.Cause, d.Summary)
+		}
+	}
+}
+
+// benchChecker is a checker of a new loopback world, with no proxy and no Spotify prefs.
+func benchChecker(b *testing.B) *probe.Checker {
 	w := newWorld(b)
 	checker, err := probe.New(w.Config(), probe.Options{
 		SystemRoots: w.SystemRoots(),
@@ -20,11 +32,5 @@ func BenchmarkCheck(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		rep := checker.Check(context.Background())
-		if d := diagnosis.Classify(rep); d.Cause != diagnosis.CauseOK {
-			b.Fatalf("healthy world diagnosed as %s: %s", d.Cause, d.Summary)
-		}
-	}
+	return checker
 }
