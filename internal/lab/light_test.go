@@ -140,12 +140,11 @@ func TestLabLightNoFalseAlarmOnSlowLossyLinks(t *testing.T) {
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			slowLossy(rtt)(t, ctx, w)
-			// At least five checks in the window: at 800 ms a check may take its grown
-			// deadline (7.4 s) on top of the 10 s interval, so the window grows with it.
-			window := time.After(65 * time.Second)
-			if rtt >= 800*time.Millisecond {
-				window = time.After(95 * time.Second)
-			}
+			// At least five checks in the window: each may take the interval with its jitter
+			// (11 s) plus its deadline, which grows with the link (checkDeadline: 1 s + 8 RTTs,
+			// at least the 5 s timeout, at most twice it), so the window grows with it too.
+			deadline := min(10*time.Second, max(5*time.Second, time.Second+8*rtt))
+			window := time.After(5*(11*time.Second+deadline) + 5*time.Second)
 			checks := 0
 			for done := false; !done; {
 				select {
