@@ -43,6 +43,10 @@ type Event struct {
 const (
 	DefaultConnPoll = 500 * time.Millisecond
 	DefaultMinGap   = 30 * time.Second
+	// DefaultRescan is how often, on Linux without a session bus, the watcher looks again for
+	// the app's executables: a new install, or a snap or flatpak update that put the
+	// executable in a new revision's folder.
+	DefaultRescan = 15 * time.Minute
 	// pidRefresh is how often, while the app runs, its process list is read again (the app
 	// starts helper processes of its own).
 	pidRefresh = 5 * time.Second
@@ -55,6 +59,15 @@ type Options struct {
 	ConnPoll    time.Duration // how often the app's connections are read while it runs; 0 = DefaultConnPoll
 	ProcessPoll time.Duration // how often the process list is read where no start event exists; 0 = this OS's (processPoll)
 	MinGap      time.Duration // the least time between two connection triggers; 0 = DefaultMinGap
+
+	// Executables are more places of the app's executable, beside the usual ones (Linux
+	// without a session bus: the app's start is seen from its executable being run).
+	Executables []string
+	// Rescan is how often, on Linux without a session bus, the app's executables are looked
+	// for again; 0 = DefaultRescan.
+	Rescan time.Duration
+	// executables finds the app's executables; nil = this OS's (appExecutables on Linux).
+	executables func() []string
 
 	// Present reports whether the app runs, for the process-list poll; nil = Find's Running
 	// when Find is given, else this OS's reader (Linux: the processes' names only, in this
@@ -84,6 +97,13 @@ func (o *Options) fill() {
 	}
 	if o.MinGap <= 0 {
 		o.MinGap = DefaultMinGap
+	}
+	if o.Rescan <= 0 {
+		o.Rescan = DefaultRescan
+	}
+	if o.executables == nil {
+		extra := o.Executables
+		o.executables = func() []string { return appExecutables(extra) }
 	}
 	switch {
 	case o.Present != nil:
@@ -121,30 +141,6 @@ func setRunning(ch chan bool, v bool) {
 	default:
 	}
 	ch <- v
-}
-
-// pollPresence is the start source where there is no event: the process list every ProcessPoll.
-func pollPresence(ctx context.Context, running chan bool, emit func(Event), opts Options) {
-	was := opts.Present()
-	setRunning(running, was)
-	tick := time.NewTicker(opts.ProcessPoll)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		now := opts.Present()
-		if now && !was {
-			opts.Logger.Info("the Spotify app started", "seen", "process list")
-			emit(Event{Reason: ReasonStarted, Detail: "process list"})
-		}
-		if now != was {
-			setRunning(running, now)
-		}
-		was = now
-	}
 }
 
 // watchConnections reads the app's connections every ConnPoll while it runs, and emits when a

@@ -17,10 +17,10 @@ import (
 // MPRISName is the name the Spotify desktop app takes on the session bus while it runs.
 const MPRISName = "org.mpris.MediaPlayer2.spotify"
 
-// processPoll is how often the process list is read without a session bus: a system daemon
-// (a user's session has the bus, and its event). A read lists /proc and reads the names of
-// the processes new since the last (BenchmarkPresence in internal/appconn); the app's start
-// is noticed within 10 s.
+// processPoll is how often the process list is read without a session bus (a system daemon; a
+// user's session has the bus, and its event) while the app runs, to see it quit, and, where no
+// executable of the app is found, to see it start (within 10 s). A read lists /proc and reads
+// the names of the processes new since the last (BenchmarkPresence in internal/appconn).
 const processPoll = 10 * time.Second
 
 // defaultFind lists the Spotify processes in spotwatch's network namespace with their
@@ -45,19 +45,17 @@ func socketsReader() func([]int) []uint64 {
 // defaultConns reads the connections of known Spotify processes.
 func defaultConns(pids []int) diagnosis.AppConnections { return appconn.SnapshotPIDs("", pids) }
 
-// watchPresence follows the app's MPRIS name on the session bus; without a bus it polls the
-// process list.
+// watchPresence follows the app's MPRIS name on the session bus; without a bus it follows the
+// app's executable being run (watchProcesses).
 func watchPresence(ctx context.Context, running chan bool, emit func(Event), opts Options) {
-	addr := sessionBus(opts.Bus)
-	if addr == "" {
-		opts.Logger.Info("no session bus: the Spotify app's start is seen from the process list", "every", opts.ProcessPoll)
-		pollPresence(ctx, running, emit, opts)
-		return
+	if addr := sessionBus(opts.Bus); addr != "" {
+		err := watchMPRIS(ctx, addr, running, emit, opts)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		opts.Logger.Warn("the session bus failed: the Spotify app is followed without it", "err", err)
 	}
-	if err := watchMPRIS(ctx, addr, running, emit, opts); err != nil && ctx.Err() == nil {
-		opts.Logger.Warn("the session bus failed: the Spotify app's start is seen from the process list", "err", err, "every", opts.ProcessPoll)
-		pollPresence(ctx, running, emit, opts)
-	}
+	watchProcesses(ctx, running, emit, opts)
 }
 
 // sessionBus is the session bus's address: given ("none": no bus), DBUS_SESSION_BUS_ADDRESS, or systemd's

@@ -5,6 +5,10 @@ package apptrigger
 import (
 	"context"
 	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,7 +78,8 @@ func TestWatchMPRIS(t *testing.T) {
 	}
 }
 
-// TestWatchNoBusPolls: with no session bus the process list is polled instead.
+// TestWatchNoBusPolls: with no session bus and no executable of the app found, the process
+// list is polled.
 func TestWatchNoBusPolls(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
@@ -83,6 +88,7 @@ func TestWatchNoBusPolls(t *testing.T) {
 	}
 	found := make(chan struct{}, 64)
 	go Watch(t.Context(), func(Event) {}, Options{ProcessPoll: time.Millisecond, ConnPoll: time.Hour,
+		executables: func() []string { return nil }, // no Spotify installed here
 		Find:  func() diagnosis.AppConnections { found <- struct{}{}; return diagnosis.AppConnections{} },
 		Conns: func([]int) diagnosis.AppConnections { return diagnosis.AppConnections{} }})
 	for range 3 {
@@ -139,5 +145,121 @@ func waitLog(t *testing.T, l logged, msg string) {
 		case <-deadline:
 			t.Fatalf("the watcher never logged %q", msg)
 		}
+	}
+}
+
+// TestWatchExecutable runs Watch without a session bus on a stand-in app, a program called
+// spotify in a folder of its own given as the app's executable: while it does not run the
+// process list is read once, at start, and never again (no poll); running it is the app
+// starting (seen from the process list read after the open); while it runs the list is polled
+// to see it quit; run again it is a new start. The executable only read, not run, is no start.
+// The folder removed, the watcher falls back to the process list and, the app installed again,
+// follows its executable again at the next look for it.
+func TestWatchExecutable(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	dir := filepath.Join(t.TempDir(), "spotify")
+	exe := installStandIn(t, dir)
+	var reads atomic.Int64
+	present := newDefaultPresent()
+	log := make(logged, 256)
+	events := make(chan Event, 8)
+	go Watch(t.Context(), func(e Event) { events <- e }, Options{
+		Logger: slog.New(log), ProcessPoll: 100 * time.Millisecond, ConnPoll: time.Hour, Rescan: time.Hour,
+		Present:     func() bool { reads.Add(1); return present() },
+		Conns:       func([]int) diagnosis.AppConnections { return diagnosis.AppConnections{} },
+		executables: func() []string { return appExecutables([]string{exe}) },
+	})
+	waitLog(t, log, "the Spotify app's start is seen from its executable being run")
+	time.Sleep(500 * time.Millisecond) // five poll periods: none may read the list
+	if n := reads.Load(); n != 1 {
+		t.Fatalf("the process list was read %d times before the app started, want once (at start)", n)
+	}
+	if _, err := os.ReadFile(exe); err != nil { // read, not run
+		t.Fatal(err)
+	}
+	expectNoEvent(t, events, 1500*time.Millisecond, "the executable read")
+
+	for round := range 2 {
+		app := exec.Command(exe, "30")
+		if err := app.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { app.Process.Kill(); app.Wait() })
+		select {
+		case e := <-events:
+			if e.Reason != ReasonStarted || e.Detail != "executable run" {
+				t.Errorf("round %d: event %+v, want the app started, seen from its executable run", round, e)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: no event within 5 s of the app's start", round)
+		}
+		app.Process.Kill()
+		app.Wait()
+		waitLog(t, log, "the Spotify app quit")
+	}
+
+	// Uninstalled: the process list is polled; installed again: followed again at the next look.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, log, "no Spotify executable found: the app's start is seen from the process list")
+}
+
+// TestFollowProcessesRescan: the executables are looked for again every Rescan, so an app
+// installed after the watcher started is followed by its executable.
+func TestFollowProcessesRescan(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	dir := filepath.Join(t.TempDir(), "spotify")
+	exe := filepath.Join(dir, "spotify")
+	log := make(logged, 256)
+	events := make(chan Event, 8)
+	go Watch(t.Context(), func(e Event) { events <- e }, Options{
+		Logger: slog.New(log), ProcessPoll: time.Hour, ConnPoll: time.Hour, Rescan: 200 * time.Millisecond,
+		Conns:       func([]int) diagnosis.AppConnections { return diagnosis.AppConnections{} },
+		executables: func() []string { return appExecutables([]string{exe}) },
+	})
+	waitLog(t, log, "no Spotify executable found: the app's start is seen from the process list")
+	installStandIn(t, dir)
+	waitLog(t, log, "the Spotify app's start is seen from its executable being run")
+	app := exec.Command(exe, "30")
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
+	select {
+	case e := <-events:
+		if e.Reason != ReasonStarted {
+			t.Errorf("event %+v, want the app started", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event within 5 s of the app's start (the process list is polled hourly here)")
+	}
+}
+
+// installStandIn puts a stand-in app in dir: sleep, called spotify.
+func installStandIn(t *testing.T, dir string) string {
+	t.Helper()
+	program, err := os.ReadFile("/bin/sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "spotify")
+	if err := os.WriteFile(exe, program, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+func expectNoEvent(t *testing.T, events chan Event, wait time.Duration, what string) {
+	t.Helper()
+	select {
+	case e := <-events:
+		t.Errorf("%s: event %+v, want none", what, e)
+	case <-time.After(wait):
 	}
 }

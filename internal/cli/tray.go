@@ -144,7 +144,7 @@ func runLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 	}()
 	go func() {
 		defer wg.Done()
-		daemon.WatchApp(ctx, m, log)
+		daemon.WatchApp(ctx, m, cfg.Spotify.AppExecutables, log)
 	}()
 	go func() {
 		defer wg.Done()

@@ -65,6 +65,7 @@ type Spotify struct {
 	FallbackAccessPoints []string // "fallback_access_points": host:port, used when apresolve fails
 	HTTPS                []string // "https": https URLs whose answer proves the real Spotify is reachable
 	Domains              []string // "domains": names under which every host is Spotify's (hosts file, DNS)
+	AppExecutables       []string // "app_executables": where the desktop app's executable is, beside the usual places
 }
 
 // Internet lists the references that tell whether the internet works at all.

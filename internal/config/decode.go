@@ -79,6 +79,7 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			"fallback_access_points": d.list(&c.Spotify.FallbackAccessPoints, checkHostPort),
 			"https":                  d.list(&c.Spotify.HTTPS, checkURL("https")),
 			"domains":                d.list(&c.Spotify.Domains, checkDomain),
+			"app_executables":        d.paths(&c.Spotify.AppExecutables),
 		}),
 		"internet": d.section(fields{
 			"http": d.httpReferences(&c.Internet.HTTP),
@@ -238,6 +239,25 @@ func (d *decoder) list(dst *[]string, check func(string) error) decodeFunc {
 		values := make([]string, len(items))
 		for i, item := range items {
 			d.text(&values[i], check)(item, index(key, i))
+		}
+		*dst = values
+	}
+}
+
+// paths decodes a list of paths, each as path does (relative to the config file's directory).
+func (d *decoder) paths(dst *[]string) decodeFunc {
+	return func(n *yaml.Node, key string) {
+		items, ok := d.sequence(n, key)
+		if !ok {
+			return
+		}
+		var values []string // none: nil, as in Default()
+		for i, item := range items {
+			var p string
+			d.path(&p, nil)(item, index(key, i))
+			if p != "" {
+				values = append(values, p)
+			}
 		}
 		*dst = values
 	}

@@ -127,6 +127,8 @@ func TestParseErrors(t *testing.T) {
 			`test.yaml:2: spotify.https: want a list, got the string "https://api.spotify.com/"`},
 		{"list item a list", "spotify: {domains: [[spotify.com]]}\n",
 			`test.yaml:1: spotify.domains[0]: want a string, got a list`},
+		{"path list a string", "spotify:\n  app_executables: /opt/spotify/spotify\n",
+			`test.yaml:2: spotify.app_executables: want a list, got the string "/opt/spotify/spotify"`},
 
 		// URLs
 		{"https URL of another scheme", "spotify:\n  https:\n    - https://api.spotify.com/v1/me\n    - ftp://x\n",
@@ -374,9 +376,13 @@ func TestParseValid(t *testing.T) {
 			c.Log = Log{Level: "debug", Format: "json", File: "/var/log/spotwatch.log"}
 			c.API.Socket = "@spotwatch"
 		}},
-		{"relative paths are relative to the config file", "hosts_file: hosts\nlog: {file: ../spotwatch.log}\n", func(c *Config) {
+		{"relative paths are relative to the config file", "hosts_file: hosts\nlog: {file: ../spotwatch.log}\nspotify: {app_executables: [spotify/spotify]}\n", func(c *Config) {
 			c.HostsFile = filepath.Join("etc", "spotwatch", "hosts")
 			c.Log.File = filepath.Join("etc", "spotwatch.log")
+			c.Spotify.AppExecutables = []string{filepath.Join("etc", "spotwatch", "spotify", "spotify")}
+		}},
+		{"app executables", "spotify: {app_executables: [/opt/Spotify/spotify, \"\", /usr/local/bin/spotify]}\n", func(c *Config) {
+			c.Spotify.AppExecutables = []string{"/opt/Spotify/spotify", "/usr/local/bin/spotify"}
 		}},
 		{"an anchor without alias is fine", "interval: &i 30s\n", func(c *Config) { c.Interval = 30 * time.Second }},
 	}

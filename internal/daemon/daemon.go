@@ -150,7 +150,7 @@ func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, err
 	}
 	d.run(func() { d.monitor.Run(ctx) })
 	d.run(func() { WatchNetwork(ctx, d.monitor, log) })
-	d.run(func() { WatchApp(ctx, d.monitor, log) })
+	d.run(func() { WatchApp(ctx, d.monitor, cfg.Spotify.AppExecutables, log) })
 	d.run(func() { WatchMetered(ctx, d.monitor, log) })
 	d.cfgMod, d.cfgSize = fileStamp(d.cfgPath)
 	d.run(func() { d.watchConfig(ctx) })

@@ -12,9 +12,10 @@ import (
 )
 
 // WatchApp checks m at once when the Spotify app starts and when its own connections stall
-// (internal/apptrigger).
-func WatchApp(ctx context.Context, m *monitor.Monitor, log *slog.Logger) {
-	err := apptrigger.Watch(ctx, func(e apptrigger.Event) { m.AppTriggered(e.Reason, e.Detail) }, apptrigger.Options{Logger: log})
+// (internal/apptrigger); executables are the configuration's spotify.app_executables, read at
+// start.
+func WatchApp(ctx context.Context, m *monitor.Monitor, executables []string, log *slog.Logger) {
+	err := apptrigger.Watch(ctx, func(e apptrigger.Event) { m.AppTriggered(e.Reason, e.Detail) }, apptrigger.Options{Logger: log, Executables: executables})
 	if err != nil && ctx.Err() == nil {
 		log.Error("watching the Spotify app stopped", "err", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -73,4 +74,88 @@ func gone(events []byte) bool {
 		events = events[next:]
 	}
 	return false
+}
+
+// openEvents are a file in the directory being opened (running a program opens its file: the
+// kernel's execve does) and the directory itself going away.
+const openEvents = unix.IN_OPEN | unix.IN_ONLYDIR | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
+
+// Opens sends on the returned channel (buffered, one pending value) whenever one of files is
+// opened, a program among them run included, until ctx is done; then the channel is closed.
+// It watches the files' directories, filtered by name, so that a file a package manager
+// replaces (a new file renamed over the old) is still followed; the other files of those
+// directories being opened are read and dropped by the watcher, never sent. If one of the
+// directories goes away (an uninstall, a snap's old revision unmounted) the channel is closed
+// early: the caller looks for the files again. It returns an error when no directory can be
+// watched.
+func Opens(ctx context.Context, files []string) (<-chan struct{}, error) {
+	if len(files) == 0 {
+		return nil, fmt.Errorf("watching for opens: no file given")
+	}
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	if err != nil {
+		return nil, fmt.Errorf("watching for opens of %s: %w", files[0], err)
+	}
+	names := map[int32]map[string]bool{} // watch descriptor → the names watched in its directory
+	for _, file := range files {
+		dir := filepath.Dir(file)
+		wd, err := unix.InotifyAddWatch(fd, dir, openEvents)
+		if err != nil {
+			unix.Close(fd)
+			return nil, fmt.Errorf("watching for opens of %s: %w", file, err)
+		}
+		if names[int32(wd)] == nil {
+			names[int32(wd)] = map[string]bool{}
+		}
+		names[int32(wd)][filepath.Base(file)] = true
+	}
+	f := os.NewFile(uintptr(fd), "inotify opens")
+	opened := make(chan struct{}, 1)
+	stop := context.AfterFunc(ctx, func() { f.Close() })
+	go func() {
+		defer close(opened)
+		defer stop()
+		defer f.Close()
+		buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
+		for {
+			n, err := f.Read(buf)
+			if err != nil || n < unix.SizeofInotifyEvent {
+				return // closed (ctx done) or broken: the caller looks again
+			}
+			hit, gone := openedOf(buf[:n], names)
+			if hit {
+				select {
+				case opened <- struct{}{}:
+				default:
+				}
+			}
+			if gone {
+				return
+			}
+		}
+	}()
+	return opened, nil
+}
+
+// openedOf reads a batch of inotify events: whether one of the watched names was opened, and
+// whether a watched directory went away.
+func openedOf(events []byte, names map[int32]map[string]bool) (hit, gone bool) {
+	for len(events) >= unix.SizeofInotifyEvent {
+		wd := int32(binary.NativeEndian.Uint32(events[0:4]))
+		mask := binary.NativeEndian.Uint32(events[4:8])
+		size := int(binary.NativeEndian.Uint32(events[12:16]))
+		next := unix.SizeofInotifyEvent + size
+		if next > len(events) {
+			break
+		}
+		name := strings.TrimRight(string(events[unix.SizeofInotifyEvent:next]), "\x00")
+		switch {
+		case mask&(unix.IN_DELETE_SELF|unix.IN_MOVE_SELF|unix.IN_IGNORED|unix.IN_UNMOUNT) != 0:
+			gone = true
+		case mask&unix.IN_OPEN != 0 && names[wd][name]:
+			hit = true
+		}
+		events = events[next:]
+	}
+	return hit, gone
 }

@@ -8,3 +8,8 @@ import "context"
 func Watch(ctx context.Context, path string) (<-chan struct{}, error) {
 	return nil, ErrUnsupported
 }
+
+// Opens is not implemented on this OS: it returns ErrUnsupported, and the caller polls.
+func Opens(ctx context.Context, files []string) (<-chan struct{}, error) {
+	return nil, ErrUnsupported
+}

@@ -110,11 +110,27 @@ func roundBytes(b *testing.B, ctx context.Context, w *labworld.World, cmd func(c
 	return float64(d.Up.Bytes+d.Down.Bytes) / 3
 }
 
-// spotwatchCmd is the daemon in the client namespace at interval, light mode on (the default).
+// spotwatchCmd is the daemon in the client namespace at interval, light mode on (the default),
+// without a session bus (a system service), on a machine where the Spotify app is installed
+// and not running: a stand-in executable (sleep, called spotify) named in
+// spotify.app_executables, which the daemon watches for being run. Without one found, the
+// daemon would read the process list every 10 s instead (README, "Performance").
 func spotwatchCmd(b *testing.B, ctx context.Context, w *labworld.World, bin string, interval time.Duration) *exec.Cmd {
 	dir := b.TempDir()
+	exe := filepath.Join(dir, "spotify", "spotify")
+	program, err := os.ReadFile("/bin/sleep")
+	if err == nil {
+		err = os.MkdirAll(filepath.Dir(exe), 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(exe, program, 0o755)
+	}
+	if err != nil {
+		b.Fatalf("installing the stand-in app: %v", err)
+	}
 	cfg := filepath.Join(dir, "spotwatch.yaml")
-	if err := os.WriteFile(cfg, []byte(w.ConfigYAML()+fmt.Sprintf("interval: %s\nlog: {level: warn}\n", interval)), 0o644); err != nil {
+	yaml := w.ConfigYAML() + fmt.Sprintf("interval: %s\nlog: {level: warn}\nspotify: {app_executables: [%q]}\n", interval, exe)
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	c := w.Lab.Command(ctx, bin, "daemon", "--config", cfg)
