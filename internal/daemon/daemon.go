@@ -30,11 +30,17 @@ import (
 )
 
 // configPollInterval is how often the daemon looks at its config file for changes where no
-// event tells it (internal/filewatch); configEventPoll is how often it still looks where one does.
+// event tells it (internal/filewatch); configEventPoll is how long it goes at least without
+// looking where one does (it looks at the first wake-up after that, see housekeep).
 const (
 	configPollInterval = 5 * time.Second
 	configEventPoll    = time.Minute
 )
+
+// beatSlack is how long past a beat interval the housekeeping goroutine waits for a check, or
+// anything else that wakes it, before it wakes up on its own to stamp the history alive: a check
+// every beat interval, a little late, still comes first.
+const beatSlack = 10 * time.Second
 
 // daemon is a running monitor with its API, watchers and history.
 type daemon struct {
@@ -54,13 +60,15 @@ type daemon struct {
 	cfgMod  time.Time
 	cfgSize int64
 	hup     chan os.Signal
+	checked chan struct{} // a token after each check (afterCheck), for housekeep
 }
 
 // start starts everything and returns at once; wait blocks until ctx ends and all stopped.
 func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, error) {
 	cfg, system := opts.Config, opts.System
 	ctx, cancel := context.WithCancel(parent)
-	d := &daemon{log: log, cancel: cancel, system: system, check: opts.Check, cfgPath: opts.ConfigPath, cfgPoll: opts.ConfigPoll}
+	d := &daemon{log: log, cancel: cancel, system: system, check: opts.Check, cfgPath: opts.ConfigPath, cfgPoll: opts.ConfigPoll,
+		checked: make(chan struct{}, 1)}
 	d.check.Logger = log
 	if d.cfgPoll <= 0 {
 		d.cfgPoll = configPollInterval
@@ -96,7 +104,7 @@ func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, err
 	if err != nil {
 		return fail(err)
 	}
-	d.monitor = monitor.New(monitor.SettingsFrom(cfg), CheckFunc(checker, log), monitor.Options{Logger: log, History: d.store})
+	d.monitor = monitor.New(monitor.SettingsFrom(cfg), d.afterCheck(CheckFunc(checker, log)), monitor.Options{Logger: log, History: d.store})
 	d.interval.Store(int64(cfg.Interval))
 	metricsSrc := metricsSource{d.monitor, &d.interval}
 
@@ -153,9 +161,8 @@ func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, err
 	d.run(func() { WatchApp(ctx, d.monitor, cfg.Spotify.AppExecutables, log) })
 	d.run(func() { WatchMetered(ctx, d.monitor, log) })
 	d.cfgMod, d.cfgSize = fileStamp(d.cfgPath)
-	d.run(func() { d.watchConfig(ctx) })
+	d.run(func() { d.housekeep(ctx, d.checked) })
 	d.run(func() { d.retryStorage(ctx) })
-	d.run(func() { beat(ctx, d.store) })
 	log.Info("spotwatch daemon started", "version", version.Version, "socket", socket, "history", histPath, "config", cfgPathOrDefaults(d.cfgPath))
 	return d, nil
 }
@@ -205,22 +212,6 @@ func (d *daemon) retryStorage(ctx context.Context) {
 	}
 }
 
-// beat stamps the history alive every beat interval, so that a kill, a power loss or a sleep
-// shows in the history as a gap (docs/design.md, "The Monitor").
-func beat(ctx context.Context, store *history.Keeper) {
-	store.Beat()
-	tick := time.NewTicker(store.BeatInterval())
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			store.Beat()
-		}
-	}
-}
-
 // statusWithStorage is the monitor as the status API sees it: its status, plus the history's
 // storage trouble when there is one.
 type statusWithStorage struct {
@@ -248,22 +239,49 @@ func (s metricsSource) CheckInterval() time.Duration { return time.Duration(s.in
 // spotwatch_check_mode; the two packages spell the modes alike.
 func (s metricsSource) CheckMode() string { return s.Status().Mode }
 
-// watchConfig reloads the configuration on SIGHUP and when its file changes.
-func (d *daemon) watchConfig(ctx context.Context) {
-	poll := d.cfgPoll
+// housekeep stamps the history alive every beat interval, so that a kill, a power loss or a
+// sleep shows in the history as a gap (docs/design.md, "The Monitor"), and reloads the
+// configuration on SIGHUP and when its file changes. checked gets a token after each check.
+//
+// Both ride on the checks, in one goroutine with one timer. Each wake-up of a Go process costs
+// far more CPU than the little work done (the scheduler, sysmon), and an idle daemon wakes up for
+// its checks anyway: with timers of their own, the beat and the config file's safety look each
+// woke it once more a minute. So after a check the beat is taken when it is due, or early from
+// half a beat interval on, and the config file is looked at when configEventPoll has passed
+// since the last look; the timer fires only when nothing woke the goroutine for a beat interval
+// and beatSlack (checks further apart than that: a metered interval). Where no event tells of
+// a change of the file it is polled as before, every cfgPoll.
+func (d *daemon) housekeep(ctx context.Context, checked <-chan struct{}) {
 	var changed <-chan struct{}
+	poll := time.Duration(0) // no file, nothing to poll
 	if d.cfgPath != "" {
 		// An event where the OS has one: no wake-up every few seconds while nothing changes. The
-		// slow poll stays for what the event cannot see (a config that is a link to elsewhere).
+		// slow safety look stays for what the event cannot see (a config that is a link to elsewhere).
 		if ch, err := filewatch.Watch(ctx, d.cfgPath); err == nil {
-			changed, poll = ch, max(poll, configEventPoll)
+			changed = ch
 		} else {
+			poll = d.cfgPoll
 			d.log.Debug("the config file is polled", "every", poll, "err", err)
 		}
 	}
-	tick := time.NewTicker(poll)
-	defer tick.Stop()
+	d.keepHouse(ctx, checked, changed, d.newSchedule(poll))
+}
+
+// newSchedule is housekeep's schedule, the config file polled every poll (0: it is not).
+func (d *daemon) newSchedule(poll time.Duration) *schedule {
+	return &schedule{beat: d.store.BeatInterval(), slack: beatSlack, poll: poll, look: max(d.cfgPoll, configEventPoll)}
+}
+
+// keepHouse is housekeep's loop, on the file events changed (nil: none) and the schedule s. It
+// beats once at once.
+func (d *daemon) keepHouse(ctx context.Context, checked, changed <-chan struct{}, s *schedule) {
+	d.store.Beat()
+	s.lastBeat = time.Now()
+	s.lastLook = s.lastBeat
+	timer := time.NewTimer(s.wait())
+	defer timer.Stop()
 	for {
+		own, event := false, false
 		select {
 		case <-ctx.Done():
 			return
@@ -271,14 +289,61 @@ func (d *daemon) watchConfig(ctx context.Context) {
 			d.reload("SIGHUP")
 		case _, ok := <-changed:
 			if !ok { // the directory went away: poll
-				changed = nil
-				tick.Reset(d.cfgPoll)
+				changed, s.poll = nil, d.cfgPoll
 			}
-			d.lookAtConfig()
-		case <-tick.C:
+			event = true
+		case <-checked:
+		case <-timer.C:
+			own = true
+			s.ownWakes++
+		}
+		now := time.Now()
+		beat, look := s.due(now, own)
+		if beat {
+			s.lastBeat = now
+			d.store.Beat()
+		}
+		if look || event {
+			s.lastLook = now
 			d.lookAtConfig()
 		}
+		timer.Reset(s.wait())
 	}
+}
+
+// schedule is when housekeep stamps the history alive, looks at the config file and wakes up on
+// its own.
+type schedule struct {
+	beat  time.Duration // the history's beat interval
+	slack time.Duration // how long past beat the timer waits for something else to wake the goroutine
+	poll  time.Duration // while the config file is polled (no event tells of a change), how often; else 0
+	look  time.Duration // with events, how long the config file goes at least without a look
+
+	lastBeat, lastLook time.Time
+	ownWakes           int // how often the timer woke the goroutine (none while checks come every beat and slack)
+}
+
+// wait is how long the goroutine sleeps when nothing wakes it: a beat interval and the slack,
+// or the poll interval while the config file is polled.
+func (s *schedule) wait() time.Duration {
+	if s.poll > 0 {
+		return min(s.poll, s.beat)
+	}
+	return s.beat + s.slack
+}
+
+// due tells whether to beat and to look at the config file at now, on a wake-up by the timer
+// (own) or by anything else. A beat is due a beat interval after the last one; another wake-up
+// takes it from half an interval on rather than wake up again for it, so that checks every beat
+// interval, a little early or late, beat at each check (and failing checks every 15 s no more
+// than every half interval). Beats then stay less than 1.5 beat intervals and the slack apart,
+// well within the history's asleep rule (a silence of more than three). The config file is
+// looked at on every wake-up while it is polled, else once look has passed since the last look.
+func (s *schedule) due(now time.Time, own bool) (beat, look bool) {
+	since := now.Sub(s.lastBeat)
+	beat = since >= s.beat || !own && since >= s.beat/2
+	look = s.poll > 0 || now.Sub(s.lastLook) >= s.look
+	return beat, look
 }
 
 // lookAtConfig reloads the config file when its modification time or size changed.
@@ -317,10 +382,25 @@ func (d *daemon) reload(why string) {
 		d.log.Error("configuration not reloaded: keeping the last good one", "trigger", why, "err", err.Error())
 		return
 	}
-	d.monitor.Reload(monitor.SettingsFrom(cfg), CheckFunc(checker, d.log))
+	d.monitor.Reload(monitor.SettingsFrom(cfg), d.afterCheck(CheckFunc(checker, d.log)))
 	d.interval.Store(int64(cfg.Interval))
 	d.monitor.CheckNow()
 	d.log.Info("configuration reloaded", "trigger", why, "config", d.cfgPath)
+}
+
+// afterCheck is check, then a token on d.checked (never waiting: one pending is enough), so
+// that housekeep does its work while the process is awake for the check anyway. It only
+// signals: the monitor's loop runs it, and what calls the monitor is done on housekeep's goroutine.
+func (d *daemon) afterCheck(check monitor.CheckFunc) monitor.CheckFunc {
+	return func(ctx context.Context) diagnosis.Result {
+		defer func() {
+			select {
+			case d.checked <- struct{}{}:
+			default:
+			}
+		}()
+		return check(ctx)
+	}
 }
 
 // CheckFunc runs the check the monitor asks for (light or full, with the last good round
