@@ -2,7 +2,9 @@ package main_test
 
 import (
 	"flag"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,12 +15,25 @@ var idleFor = flag.Duration("idle", 10*time.Minute, "how long BenchmarkIdleDaemo
 
 // BenchmarkIdleDaemon runs the real daemon against the loopback world at the default 60 s
 // interval with the full probe set, lets it idle, and reports its resident memory and the CPU
-// time it used. Run: go test ./cmd/spotwatch -run '^$' -bench IdleDaemon -benchtime 1x -idle 10m
+// time it used. The Spotify app is installed and not running (a stand-in executable named in
+// spotify.app_executables), and there is no session bus: a system daemon on a Spotify user's
+// machine. Run: go test ./cmd/spotwatch -run '^$' -bench IdleDaemon -benchtime 1x -idle 10m
 func BenchmarkIdleDaemon(b *testing.B) {
 	for b.Loop() {
 		w := newWorld(b)
 		dir := b.TempDir()
-		cfg, err := w.WriteConfig("")
+		exe := filepath.Join(dir, "spotify", "spotify")
+		program, err := os.ReadFile("/bin/sleep")
+		if err == nil {
+			err = os.MkdirAll(filepath.Dir(exe), 0o755)
+		}
+		if err == nil {
+			err = os.WriteFile(exe, program, 0o755)
+		}
+		if err != nil {
+			b.Fatalf("installing the stand-in app: %v", err)
+		}
+		cfg, err := w.WriteConfig(fmt.Sprintf("spotify: {app_executables: [%q]}\n", exe))
 		if err != nil {
 			b.Fatal(err)
 		}
