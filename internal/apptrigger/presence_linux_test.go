@@ -89,8 +89,8 @@ func TestWatchNoBusPolls(t *testing.T) {
 	found := make(chan struct{}, 64)
 	go Watch(t.Context(), func(Event) {}, Options{ProcessPoll: time.Millisecond, ConnPoll: time.Hour,
 		executables: func() []string { return nil }, // no Spotify installed here
-		Find:  func() diagnosis.AppConnections { found <- struct{}{}; return diagnosis.AppConnections{} },
-		Conns: func([]int) diagnosis.AppConnections { return diagnosis.AppConnections{} }})
+		Find:        func() diagnosis.AppConnections { found <- struct{}{}; return diagnosis.AppConnections{} },
+		Conns:       func([]int) diagnosis.AppConnections { return diagnosis.AppConnections{} }})
 	for range 3 {
 		select {
 		case <-found:
