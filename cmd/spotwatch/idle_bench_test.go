@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 var idleFor = flag.Duration("idle", 10*time.Minute, "how long BenchmarkIdleDaemon lets the daemon idle")
@@ -22,17 +24,7 @@ func BenchmarkIdleDaemon(b *testing.B) {
 	for b.Loop() {
 		w := newWorld(b)
 		dir := b.TempDir()
-		exe := filepath.Join(dir, "spotify", "spotify")
-		program, err := os.ReadFile("/bin/sleep")
-		if err == nil {
-			err = os.MkdirAll(filepath.Dir(exe), 0o755)
-		}
-		if err == nil {
-			err = os.WriteFile(exe, program, 0o755)
-		}
-		if err != nil {
-			b.Fatalf("installing the stand-in app: %v", err)
-		}
+		exe := testutil.InstallStandInApp(b, filepath.Join(dir, "spotify"))
 		cfg, err := w.WriteConfig(fmt.Sprintf("spotify: {app_executables: [%q]}\n", exe))
 		if err != nil {
 			b.Fatal(err)

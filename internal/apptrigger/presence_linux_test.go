@@ -159,7 +159,7 @@ func TestWatchExecutable(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	dir := filepath.Join(t.TempDir(), "spotify")
-	exe := installStandIn(t, dir)
+	exe := testutil.InstallStandInApp(t, dir)
 	var reads atomic.Int64
 	present := newDefaultPresent()
 	log := make(logged, 256)
@@ -221,7 +221,7 @@ func TestFollowProcessesRescan(t *testing.T) {
 		executables: func() []string { return appExecutables([]string{exe}) },
 	})
 	waitLog(t, log, "no Spotify executable found: the app's start is seen from the process list")
-	installStandIn(t, dir)
+	testutil.InstallStandInApp(t, dir)
 	waitLog(t, log, "the Spotify app's start is seen from its executable being run")
 	app := exec.Command(exe, "30")
 	if err := app.Start(); err != nil {
@@ -236,23 +236,6 @@ func TestFollowProcessesRescan(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event within 5 s of the app's start (the process list is polled hourly here)")
 	}
-}
-
-// installStandIn puts a stand-in app in dir: sleep, called spotify.
-func installStandIn(t *testing.T, dir string) string {
-	t.Helper()
-	program, err := os.ReadFile("/bin/sleep")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	exe := filepath.Join(dir, "spotify")
-	if err := os.WriteFile(exe, program, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return exe
 }
 
 func expectNoEvent(t *testing.T, events chan Event, wait time.Duration, what string) {

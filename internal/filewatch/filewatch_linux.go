@@ -33,30 +33,42 @@ func Watch(ctx context.Context, path string) (<-chan struct{}, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("watching %s: %w", dir, err)
 	}
-	// A non-blocking descriptor: the runtime's poller waits on it, no thread and no timer.
-	f := os.NewFile(uintptr(fd), "inotify "+dir)
-	changed := make(chan struct{}, 1)
-	stop := context.AfterFunc(ctx, func() { f.Close() })
+	return follow(ctx, fd, "inotify "+dir, func(events []byte) (send, stop bool) {
+		return true, gone(events)
+	}), nil
+}
+
+// follow reads the inotify descriptor fd until ctx is done or read says stop, sending on the
+// returned channel (buffered, one pending value) for each batch of events read says to send
+// for; then it closes the channel. The descriptor is non-blocking: the runtime's poller waits
+// on it, no thread and no timer.
+func follow(ctx context.Context, fd int, name string, read func(events []byte) (send, stop bool)) <-chan struct{} {
+	f := os.NewFile(uintptr(fd), name)
+	ch := make(chan struct{}, 1)
+	stopRead := context.AfterFunc(ctx, func() { f.Close() })
 	go func() {
-		defer close(changed)
-		defer stop()
+		defer close(ch)
+		defer stopRead()
 		defer f.Close()
 		buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
 		for {
 			n, err := f.Read(buf)
 			if err != nil || n < unix.SizeofInotifyEvent {
-				return // closed (ctx done) or broken: the caller polls
+				return // closed (ctx done) or broken: the caller looks by itself
 			}
-			select {
-			case changed <- struct{}{}:
-			default:
+			send, stop := read(buf[:n])
+			if send {
+				select {
+				case ch <- struct{}{}:
+				default:
+				}
 			}
-			if gone(buf[:n]) {
+			if stop {
 				return
 			}
 		}
 	}()
-	return changed, nil
+	return ch
 }
 
 // gone reports whether the events say the watched directory itself went away. An event is
@@ -109,32 +121,9 @@ func Opens(ctx context.Context, files []string) (<-chan struct{}, error) {
 		}
 		names[int32(wd)][filepath.Base(file)] = true
 	}
-	f := os.NewFile(uintptr(fd), "inotify opens")
-	opened := make(chan struct{}, 1)
-	stop := context.AfterFunc(ctx, func() { f.Close() })
-	go func() {
-		defer close(opened)
-		defer stop()
-		defer f.Close()
-		buf := make([]byte, 64*(unix.SizeofInotifyEvent+unix.NAME_MAX+1))
-		for {
-			n, err := f.Read(buf)
-			if err != nil || n < unix.SizeofInotifyEvent {
-				return // closed (ctx done) or broken: the caller looks again
-			}
-			hit, gone := openedOf(buf[:n], names)
-			if hit {
-				select {
-				case opened <- struct{}{}:
-				default:
-				}
-			}
-			if gone {
-				return
-			}
-		}
-	}()
-	return opened, nil
+	return follow(ctx, fd, "inotify opens", func(events []byte) (send, stop bool) {
+		return openedOf(events, names)
+	}), nil
 }
 
 // openedOf reads a batch of inotify events: whether one of the watched names was opened, and

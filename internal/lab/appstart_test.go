@@ -4,13 +4,13 @@ package lab_test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/lab/labworld"
+	"github.com/spotwatch/spotwatch/internal/testutil"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/statusapi"
 )
@@ -27,11 +27,7 @@ func TestLabSystemDaemonSeesAppStart(t *testing.T) {
 	if err := w.Healthy(ctx); err != nil {
 		t.Fatalf("lab error: the world is not healthy before the daemon starts:\n%v", err)
 	}
-	exe := filepath.Join(t.TempDir(), "spotify", "spotify")
-	program, err := os.ReadFile("/bin/sleep")
-	labErr(t, "reading the stand-in's program", err)
-	labErr(t, "installing the stand-in", os.MkdirAll(filepath.Dir(exe), 0o755))
-	labErr(t, "installing the stand-in", os.WriteFile(exe, program, 0o755))
+	exe := testutil.InstallStandInApp(t, filepath.Join(t.TempDir(), "spotify"))
 	cfg, err := w.WriteConfig(slowSchedule + fmt.Sprintf("spotify: {app_executables: [%q]}\n", exe))
 	labErr(t, "writing the configuration", err)
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/lab"
 	"github.com/spotwatch/spotwatch/internal/lab/labworld"
+	"github.com/spotwatch/spotwatch/internal/testutil"
 )
 
 // BenchmarkLabIdleVsGatus measures spotwatch's daemon beside gatus v5.15.0 (issue 17), both in
@@ -117,17 +118,7 @@ func roundBytes(b *testing.B, ctx context.Context, w *labworld.World, cmd func(c
 // daemon would read the process list every 10 s instead (README, "Performance").
 func spotwatchCmd(b *testing.B, ctx context.Context, w *labworld.World, bin string, interval time.Duration) *exec.Cmd {
 	dir := b.TempDir()
-	exe := filepath.Join(dir, "spotify", "spotify")
-	program, err := os.ReadFile("/bin/sleep")
-	if err == nil {
-		err = os.MkdirAll(filepath.Dir(exe), 0o755)
-	}
-	if err == nil {
-		err = os.WriteFile(exe, program, 0o755)
-	}
-	if err != nil {
-		b.Fatalf("installing the stand-in app: %v", err)
-	}
+	exe := testutil.InstallStandInApp(b, filepath.Join(dir, "spotify"))
 	cfg := filepath.Join(dir, "spotwatch.yaml")
 	yaml := w.ConfigYAML() + fmt.Sprintf("interval: %s\nlog: {level: warn}\nspotify: {app_executables: [%q]}\n", interval, exe)
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
