@@ -6,7 +6,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -90,64 +89,4 @@ func mount(t *testing.T, dir string, flags uintptr) {
 	if err := syscall.Mount(dir, dir, "", flags, ""); err != nil {
 		t.Fatalf("mount %s (flags %#x; the test needs root): %v", dir, flags, err)
 	}
-}
-
-// TestDaemonTrimsAfterLightChecks: between checks the daemon keeps little of its binary
-// resident — after its first, full, check and after each light one it unmaps the binary's
-// clean pages (docs/design.md, "Memory"). Measured from smaps a second after a light check
-// (nothing asked of the daemon since): the
-// binary's resident pages must be well under what start-up and a check map (about 9 MB of the
-// 12.6 MB binary when nothing is unmapped).
-func TestDaemonTrimsAfterLightChecks(t *testing.T) {
-	w := newWorld(t)
-	dir := t.TempDir()
-	cfg, err := w.WriteConfig("interval: 10s\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := startDaemon(t, w, dir, cfg)
-	client := statusapi.NewClient(d.socket)
-	var st monitor.Status
-	deadline := time.Now().Add(40 * time.Second)
-	for st.Mode != monitor.ModeLight || st.Checks < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no light check within 40 s: %+v", st)
-		}
-		time.Sleep(100 * time.Millisecond)
-		if st, err = client.Status(context.Background()); err != nil {
-			t.Fatalf("status API: %v", err)
-		}
-	}
-	// The status API's answers map code too: the next light check, with no request after it,
-	// is the one measured.
-	time.Sleep(time.Until(st.LastCheck.Add(10*time.Second + time.Second)))
-	exe, err := os.Readlink("/proc/" + strconv.Itoa(d.cmd.Process.Pid) + "/exe")
-	if err != nil {
-		t.Fatal(err)
-	}
-	smaps, err := os.ReadFile("/proc/" + strconv.Itoa(d.cmd.Process.Pid) + "/smaps")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb := residentOfFile(smaps, exe)
-	t.Logf("the binary's resident pages after a light check: %d kB", kb)
-	if kb == 0 || kb > 5*1024 {
-		t.Errorf("the binary's resident pages after a light check: %d kB, want some and under 5 MB", kb)
-	}
-}
-
-// residentOfFile sums smaps' Rss of the mappings of the file path.
-func residentOfFile(smaps []byte, path string) int {
-	total, in := 0, false
-	for _, line := range strings.Split(string(smaps), "\n") {
-		f := strings.Fields(line)
-		switch {
-		case len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"):
-			in = len(f) >= 6 && f[5] == path
-		case in && len(f) >= 2 && f[0] == "Rss:":
-			n, _ := strconv.Atoi(f[1])
-			total += n
-		}
-	}
-	return total
 }

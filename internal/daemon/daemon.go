@@ -404,29 +404,18 @@ func (d *daemon) afterCheck(check monitor.CheckFunc) monitor.CheckFunc {
 }
 
 // CheckFunc runs the check the monitor asks for (light or full, with the last good round
-// trip), then hands the memory it used back to the OS (docs/design.md, "Memory"): a daemon
-// that checks once a minute should not keep a check's worth of memory resident in between.
-// After a full check, the heap it grew (debug.FreeOSMemory) and the pages of the binary that
-// start-up and the check mapped (memtrim.Trim); after a light check the binary's pages only:
-// mapping them again from the page cache a minute later costs next to nothing (measured:
-// README, "Performance"), while freeing the heap means a garbage collection each time, which
-// doubled the idle daemon's CPU. The tray's in-process monitor uses it too.
+// trip), then, after a full check, hands the memory it used back to the OS: the heap it grew
+// (debug.FreeOSMemory) and the pages of the binary that start-up and the full check mapped
+// (memtrim.Trim; docs/design.md, "Memory"). A daemon that checks once a minute should not keep
+// a full check's worth of memory resident in between. A light check touches little; releasing
+// after it would cost more CPU than it saves. The tray's in-process monitor uses it too.
 func CheckFunc(checker *probe.Checker, log *slog.Logger) monitor.CheckFunc {
 	return func(ctx context.Context) diagnosis.Result {
 		req := monitor.RequestFrom(ctx)
-		if req.Light {
-			defer trimBinary(log)
-		} else {
+		if !req.Light {
 			defer ReleaseMemory(log)
 		}
 		return checker.DiagnoseWith(ctx, probe.CheckOptions{Light: req.Light, LastRTT: req.LastRTT, LinkRTT: req.LinkRTT})
-	}
-}
-
-// trimBinary unmaps the binary's clean pages (memtrim.Trim), logging why when it cannot.
-func trimBinary(log *slog.Logger) {
-	if _, err := memtrim.Trim(); err != nil {
-		log.Debug("could not trim the resident pages of the binary", "err", err)
 	}
 }
 
