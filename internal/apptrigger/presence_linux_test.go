@@ -181,11 +181,7 @@ func TestWatchExecutable(t *testing.T) {
 	expectNoEvent(t, events, 1500*time.Millisecond, "the executable read")
 
 	for round := range 2 {
-		app := exec.Command(exe, "30")
-		if err := app.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { app.Process.Kill(); app.Wait() })
+		app := startApp(t, exe)
 		select {
 		case e := <-events:
 			if e.Reason != ReasonStarted || e.Detail != "executable run" {
@@ -223,11 +219,7 @@ func TestFollowProcessesRescan(t *testing.T) {
 	waitLog(t, log, "no Spotify executable found: the app's start is seen from the process list")
 	testutil.InstallStandInApp(t, dir)
 	waitLog(t, log, "the Spotify app's start is seen from its executable being run")
-	app := exec.Command(exe, "30")
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
+	startApp(t, exe)
 	select {
 	case e := <-events:
 		if e.Reason != ReasonStarted {
@@ -236,6 +228,17 @@ func TestFollowProcessesRescan(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event within 5 s of the app's start (the process list is polled hourly here)")
 	}
+}
+
+// startApp runs the stand-in app for 30 s; it is killed when the test ends.
+func startApp(t *testing.T, exe string) *exec.Cmd {
+	t.Helper()
+	app := exec.Command(exe, "30")
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Process.Kill(); app.Wait() })
+	return app
 }
 
 func expectNoEvent(t *testing.T, events chan Event, wait time.Duration, what string) {

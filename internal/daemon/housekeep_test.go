@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -15,28 +14,11 @@ import (
 
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/history"
+	"github.com/spotwatch/spotwatch/internal/testutil"
 	"github.com/spotwatch/spotwatch/monitor"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 	"github.com/spotwatch/spotwatch/monitor/probe"
 )
-
-// syncLog is a log the housekeeping goroutine writes while the test reads it.
-type syncLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // house is a daemon with what housekeeping uses, on real files in a temporary directory: its
 // history (at the default beat interval), a config file, a monitor that is not running, and
@@ -44,7 +26,7 @@ func (l *syncLog) String() string {
 // the history and the goroutine run on.
 type house struct {
 	d       *daemon
-	log     *syncLog
+	log     *testutil.LockedBuffer
 	checked chan struct{}
 	changed chan struct{}
 	alive   string // the history's alive stamp
@@ -57,7 +39,7 @@ func newHouse(t *testing.T, poll time.Duration) *house {
 	if err := os.WriteFile(cfgPath, []byte("interval: 2m\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h := &house{log: &syncLog{}, checked: make(chan struct{}, 1), changed: make(chan struct{}, 1), alive: filepath.Join(dir, "history.log") + history.AliveSuffix}
+	h := &house{log: &testutil.LockedBuffer{}, checked: make(chan struct{}, 1), changed: make(chan struct{}, 1), alive: filepath.Join(dir, "history.log") + history.AliveSuffix}
 	log := slog.New(slog.NewTextHandler(h.log, nil))
 	store, err := history.OpenKeeper(filepath.Join(dir, "history.log"), history.Options{Logger: log})
 	if err != nil {
