@@ -50,7 +50,9 @@ func daemonEnv(w *testworld.World, dir string) []string {
 	}
 }
 
-func startDaemon(t testing.TB, w *testworld.World, dir, cfg string) *daemonProc {
+// startDaemon starts `spotwatch daemon --config cfg` with daemonEnv and the extra variables env,
+// and waits until its status API answers.
+func startDaemon(t testing.TB, w *testworld.World, dir, cfg string, env ...string) *daemonProc {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(dir, "run"), 0o700); err != nil {
 		t.Fatal(err)
@@ -61,7 +63,7 @@ func startDaemon(t testing.TB, w *testworld.World, dir, cfg string) *daemonProc 
 		history: filepath.Join(dir, "state", "spotwatch", "history.log"),
 		exited:  make(chan error, 1),
 	}
-	d.cmd.Env = daemonEnv(w, dir)
+	d.cmd.Env = append(daemonEnv(w, dir), env...)
 	stderr, err := d.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

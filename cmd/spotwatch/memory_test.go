@@ -1,0 +1,62 @@
+package main_test
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/spotwatch/spotwatch/monitor"
+	"github.com/spotwatch/spotwatch/statusapi"
+)
+
+// gcGoal is the heap goal in a GODEBUG=gctrace=1 line: "gc 4 @1.2s 0%: …, 3->3->1 MB, 4 MB goal, …".
+var gcGoal = regexp.MustCompile(`(?m)^gc \d+ @.* (\d+) MB goal`)
+
+// TestDaemonKeepsASmallHeapInLightMode runs the real daemon in light mode, checking every
+// second, and reads the garbage collector's own trace: once light checks run, it collects at a
+// heap goal of 1–2 MB (internal/daemon.lightGCPercent) instead of the Go runtime's 4 MB minimum,
+// which a daemon with a 1 MB live heap would otherwise keep mapped (docs/design.md, "Memory").
+func TestDaemonKeepsASmallHeapInLightMode(t *testing.T) {
+	w := newWorld(t)
+	cfg, err := w.WriteConfig("interval: 1s\nfailing_interval: 1s\ntimeout: 1s\nfull_check_every: 1h\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, w, t.TempDir(), cfg, "GODEBUG=gctrace=1")
+	client := statusapi.NewClient(d.socket)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		st, err := client.Status(ctx)
+		cancel()
+		if err == nil && st.Mode == monitor.ModeLight {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon did not reach light mode: %+v, %v\n%s", st, err, d.logText())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	seen := len(d.logText())
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		var goals []int
+		for _, m := range gcGoal.FindAllStringSubmatch(d.logText()[seen:], -1) {
+			goal, _ := strconv.Atoi(m[1])
+			goals = append(goals, goal)
+		}
+		if len(goals) > 0 {
+			if goals[len(goals)-1] > 2 {
+				t.Fatalf("heap goals in light mode: %v MB, want at most 2 MB\n%s", goals, d.logText())
+			}
+			t.Logf("heap goals in light mode: %v MB", goals)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no garbage collection in 20 s of light checks every second: the heap may grow to the runtime's 4 MB minimum\n%s", d.logText())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
