@@ -89,17 +89,25 @@ func startDaemon(t testing.TB, w *testworld.World, dir, cfg string, env ...strin
 			t.Logf("daemon log:\n%s", d.logText())
 		}
 	})
+	d.waitStatus(t, "the daemon's status API to answer", 10*time.Second, func(monitor.Status) bool { return true })
+	return d
+}
+
+// waitStatus polls the daemon's status API until its answer meets cond, failing the test with
+// what (what was awaited), the last answer or error and the daemon's log after timeout.
+func (d *daemonProc) waitStatus(t testing.TB, what string, timeout time.Duration, cond func(monitor.Status) bool) monitor.Status {
+	t.Helper()
 	client := statusapi.NewClient(d.socket)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(timeout)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := client.Status(ctx)
+		st, err := client.Status(ctx)
 		cancel()
-		if err == nil {
-			return d
+		if err == nil && cond(st) {
+			return st
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the daemon's status API did not answer: %v\n%s", err, d.logText())
+			t.Fatalf("waited %v for %s: last status %+v, err %v\n%s", timeout, what, st, err, d.logText())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -1,14 +1,12 @@
 package main_test
 
 import (
-	"context"
 	"regexp"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/spotwatch/spotwatch/monitor"
-	"github.com/spotwatch/spotwatch/statusapi"
 )
 
 // gcGoal is the heap goal in a GODEBUG=gctrace=1 line: "gc 4 @1.2s 0%: …, 3->3->1 MB, 4 MB goal, …".
@@ -25,22 +23,9 @@ func TestDaemonKeepsASmallHeapInLightMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, w, t.TempDir(), cfg, "GODEBUG=gctrace=1")
-	client := statusapi.NewClient(d.socket)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		st, err := client.Status(ctx)
-		cancel()
-		if err == nil && st.Mode == monitor.ModeLight {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the daemon did not reach light mode: %+v, %v\n%s", st, err, d.logText())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	d.waitStatus(t, "light mode", 15*time.Second, func(st monitor.Status) bool { return st.Mode == monitor.ModeLight })
 	seen := len(d.logText())
-	deadline = time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var goals []int
 		for _, m := range gcGoal.FindAllStringSubmatch(d.logText()[seen:], -1) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -65,10 +66,11 @@ type daemon struct {
 
 // start starts everything and returns at once; wait blocks until ctx ends and all stopped.
 func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, error) {
-	cfg, system := opts.Config, opts.System
+	system := opts.System
 	ctx, cancel := context.WithCancel(parent)
 	d := &daemon{log: log, cancel: cancel, system: system, check: opts.Check, cfgPath: opts.ConfigPath, cfgPoll: opts.ConfigPoll,
 		checked: make(chan struct{}, 1)}
+	cfg := d.startConfig(opts.Config)
 	d.check.Logger = log
 	if d.cfgPoll <= 0 {
 		d.cfgPoll = configPollInterval
@@ -160,7 +162,6 @@ func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, err
 	d.run(func() { WatchNetwork(ctx, d.monitor, log) })
 	d.run(func() { WatchApp(ctx, d.monitor, cfg.Spotify.AppExecutables, log) })
 	d.run(func() { WatchMetered(ctx, d.monitor, log) })
-	d.cfgMod, d.cfgSize = fileStamp(d.cfgPath)
 	d.run(func() { d.housekeep(ctx, d.checked) })
 	d.run(func() { d.retryStorage(ctx) })
 	log.Info("spotwatch daemon started", "version", version.Version, "socket", socket, "history", histPath, "config", cfgPathOrDefaults(d.cfgPath))
@@ -344,6 +345,31 @@ func (s *schedule) due(now time.Time, own bool) (beat, look bool) {
 	beat = since >= s.beat || !own && since >= s.beat/2
 	look = s.poll > 0 || now.Sub(s.lastLook) >= s.look
 	return beat, look
+}
+
+// startConfig takes the config file's stamp, which later looks compare against, and returns the
+// configuration to start with: loaded, the file as it is now when that differs. The caller read
+// the file before the stamp was taken, so a write in between (an editor or a package manager
+// still writing it) would otherwise never be seen: the file would be as stamped, and the daemon
+// would run on what the caller read half-written. The file is read again after the stamp, so a
+// write after it changes the stamp and is reloaded.
+func (d *daemon) startConfig(loaded *config.Config) *config.Config {
+	if d.cfgPath == "" {
+		return loaded
+	}
+	d.cfgMod, d.cfgSize = fileStamp(d.cfgPath)
+	now, err := config.Load(d.cfgPath)
+	if err != nil {
+		// Half-written now, or gone: the caller's read stands, and the write's end changes
+		// the stamp.
+		d.log.Warn("the configuration file changed while the daemon started; starting on what was read", "err", err.Error())
+		return loaded
+	}
+	if reflect.DeepEqual(now, loaded) {
+		return loaded
+	}
+	d.log.Info("the configuration file changed while the daemon started; starting on the file as it is now", "config", d.cfgPath)
+	return now
 }
 
 // lookAtConfig reloads the config file when its modification time or size changed.

@@ -307,3 +307,18 @@ func TestRunReloadKeepsTheLastGoodConfig(t *testing.T) {
 	waitLog(t, r, "configuration reloaded")
 	waitCause(t, r, diagnosis.CauseOK)
 }
+
+// A config file written between the caller's read and the daemon's start is what the daemon
+// runs on: the caller read an older content (here: a DNS server that refuses), the file now
+// holds the good one, and the file watcher's stamp is taken after the write, so only the
+// start can notice.
+func TestRunStartsOnAConfigWrittenDuringItsStart(t *testing.T) {
+	w := newWorld(t)
+	opts := options(t, w, t.TempDir(), filepath.Join(shortDir(t), "s.sock"))
+	read := *opts.Config
+	read.DNS.Server = "127.0.0.1:1"
+	opts.Config = &read
+	r := start(t, opts)
+	waitCause(t, r, diagnosis.CauseOK)
+	waitLog(t, r, "the configuration file changed while the daemon started")
+}
