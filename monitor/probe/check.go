@@ -21,12 +21,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/config"
 	"github.com/spotwatch/spotwatch/internal/failure"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
-	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
 
 // Options adjust a Checker for its environment; the zero value is the real machine.
@@ -53,6 +53,10 @@ type Checker struct {
 	dnsServer    string
 	sessions     tls.ClientSessionCache // the light check's TLS sessions, resumed from check to check
 	judged       *judgedChains          // the chains those sessions were made with, and their verdicts
+	// interfaces are those the last full check read (nil before one), which light checks
+	// reuse rather than ask the kernel again each minute: a network change (internal/netwatch)
+	// makes the monitor's next check a full one, which reads them again.
+	interfaces atomic.Pointer[[]diagnosis.Interface]
 }
 
 // New prepares checks for cfg.
@@ -77,7 +81,7 @@ func New(cfg *config.Config, opts Options) (*Checker, error) {
 	if c.facts.IsSpotify == nil {
 		c.facts.IsSpotify = cfg.IsSpotifyName
 	}
-	public, err := publicRoots(cfg.TLS.PublicRoots)
+	public, err := loadPublicRoots(cfg.TLS.PublicRoots)
 	if err != nil {
 		return nil, err
 	}
@@ -100,30 +104,34 @@ func New(cfg *config.Config, opts Options) (*Checker, error) {
 	return c, nil
 }
 
-// publicRoots is Mozilla's root set (bundled) plus the roots in the PEM file extra, if any.
-func publicRoots(extra string) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
-	for root := range bundle.Roots() {
-		cert, err := x509.ParseCertificate(root.Certificate)
-		if err != nil {
-			return nil, fmt.Errorf("parsing the bundled public roots: %w", err)
-		}
-		if root.Constraint == nil {
-			pool.AddCert(cert)
-		} else {
-			pool.AddCertWithConstraint(cert, root.Constraint)
-		}
+// factsForFull is the facts' source for a full check: the machine's interfaces, kept for the
+// light checks that follow (factsForLight).
+func (c *Checker) factsForFull() FactsSource {
+	src := c.facts
+	if src.Interfaces != nil {
+		return src
 	}
-	if extra != "" {
-		pem, err := os.ReadFile(extra)
-		if err != nil {
-			return nil, fmt.Errorf("reading tls.public_roots: %w", err)
+	src.Interfaces = func() ([]diagnosis.Interface, error) {
+		list, err := upInterfaces()
+		if err == nil {
+			c.interfaces.Store(&list)
 		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.public_roots %s: no PEM certificate in it", extra)
-		}
+		return list, err
 	}
-	return pool, nil
+	return src
+}
+
+// factsForLight is the facts' source for a light check: the interfaces the last full check
+// read, the machine's when none did.
+func (c *Checker) factsForLight() FactsSource {
+	src := c.facts
+	if src.Interfaces != nil {
+		return src
+	}
+	if list := c.interfaces.Load(); list != nil {
+		src.Interfaces = func() ([]diagnosis.Interface, error) { return *list, nil }
+	}
+	return src
 }
 
 // Check runs one check: local facts, then every probe concurrently under the configured
@@ -138,7 +146,7 @@ func (c *Checker) CheckWith(ctx context.Context, o CheckOptions) diagnosis.Repor
 	start := time.Now()
 	rep := diagnosis.Report{StartedAt: start.UTC().Truncate(time.Millisecond), OS: c.goos}
 	var px *url.URL
-	rep.Facts, px = gatherFacts(c.facts)
+	rep.Facts, px = gatherFacts(c.factsForFull())
 	deadline := checkDeadline(c.cfg.Timeout, max(o.LastRTT, o.LinkRTT))
 	ctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()

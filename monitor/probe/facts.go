@@ -40,6 +40,9 @@ type FactsSource struct {
 	WindowsRules func() ([]diagnosis.AppRule, []string, error)
 	// Connections reads the running app's TCP connections; nil = this OS's reader (none yet).
 	Connections func() *diagnosis.AppConnections
+	// Interfaces lists the interfaces that are up with their global addresses; nil = the
+	// machine's (upInterfaces). The light check passes the list the last full check read.
+	Interfaces func() ([]diagnosis.Interface, error)
 }
 
 // gatherFacts reads interfaces, default routes, the VPN carrying one, the DNS servers, the hosts
@@ -71,7 +74,11 @@ func gatherFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
 // while it runs: internal/apptrigger asks for the full check when they stall.)
 func gatherPathFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
 	var f diagnosis.Facts
-	ifaces, err := upInterfaces()
+	list := src.Interfaces
+	if list == nil {
+		list = upInterfaces
+	}
+	ifaces, err := list()
 	if err != nil {
 		f.Errors = append(f.Errors, err.Error())
 	}

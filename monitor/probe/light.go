@@ -90,7 +90,7 @@ func (c *Checker) Light(ctx context.Context, lastRTT time.Duration) diagnosis.Re
 	start := time.Now()
 	rep := diagnosis.Report{StartedAt: start.UTC().Truncate(time.Millisecond), OS: c.goos}
 	var px *url.URL
-	rep.Facts, px = gatherPathFacts(c.facts)
+	rep.Facts, px = gatherPathFacts(c.factsForLight())
 	deadline := lightDeadline(c.cfg.Timeout, lastRTT)
 	ctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()

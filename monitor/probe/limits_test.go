@@ -141,7 +141,7 @@ func TestHTTPSProbeBoundsTheAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := trust{system: ca.Pool(), public: ca.Pool()}
+	tr := trust{system: ca.Pool(), public: testPublicRoots(t, ca)}
 	for _, tt := range hostileAnswers {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startHostile(t, &tls.Config{Certificates: []tls.Certificate{cert}}, tt.head, tt.filler)

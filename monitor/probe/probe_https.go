@@ -28,7 +28,7 @@ var probeCurves = []tls.CurveID{tls.X25519, tls.CurveP256}
 // trust holds the two root pools a Spotify certificate is judged against.
 type trust struct {
 	system *x509.CertPool // nil = the OS's verifier
-	public *x509.CertPool // Mozilla's roots plus tls.public_roots
+	public *publicRoots   // Mozilla's roots plus tls.public_roots
 }
 
 // httpsResult is what one HTTPS fetch saw; body is kept for callers that parse it (apresolve).
@@ -132,7 +132,7 @@ func inspectChain(d *diagnosis.Detail, tr trust, host string, chain []*x509.Cert
 		intermediates.AddCert(c)
 	}
 	_, sysErr := leaf.Verify(x509.VerifyOptions{DNSName: host, Intermediates: intermediates, Roots: tr.system})
-	_, pubErr := leaf.Verify(x509.VerifyOptions{DNSName: host, Intermediates: intermediates, Roots: tr.public})
+	_, pubErr := leaf.Verify(x509.VerifyOptions{DNSName: host, Intermediates: intermediates, Roots: tr.public.poolFor(chain)})
 	d.SystemTrust, d.PublicTrust = ptr(sysErr == nil), ptr(pubErr == nil)
 	switch {
 	case sysErr != nil:
