@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 )
 
 // productKind is what a product is, which decides who can change its settings.
@@ -83,9 +84,14 @@ const (
 // for a denying ACL), its Server header, and the "(squid/5.7)" signature of its error page.
 var squidPages = []blockFingerprint{{header: "X-Squid-Error", value: "err_"}, {header: "Server", value: "squid"}, {body: "(squid/"}}
 
-// products returns the product table. Matching tries the rows in this order, and within a row its
-// fingerprints in order: the first that matches names the product.
-func products() []product {
+// products returns the product table, built once: every light check's answer is matched
+// against its block pages, and a table rebuilt per call was 8 KB of garbage a check. Callers
+// only read it. Matching tries the rows in this order, and within a row its fingerprints in
+// order: the first that matches names the product.
+var products = sync.OnceValue(productTable)
+
+// productTable builds the product table (see products).
+func productTable() []product {
 	return []product{
 		{name: "Kaspersky", kind: kindSecuritySuite,
 			issuers: []string{"Kaspersky Anti-Virus Personal Root", "Kaspersky Lab"},
