@@ -14,7 +14,7 @@ var gcGoal = regexp.MustCompile(`(?m)^gc \d+ @.* (\d+) MB goal`)
 
 // TestDaemonKeepsASmallHeapInLightMode runs the real daemon in light mode, checking every
 // second, and reads the garbage collector's own trace: once light checks run, it collects at a
-// heap goal of 1–2 MB (internal/daemon.lightGCPercent) instead of the Go runtime's 4 MB minimum,
+// heap goal of 2 MB (internal/daemon.lightGCPercent) instead of the Go runtime's 4 MB minimum,
 // which a daemon with a 1 MB live heap would otherwise keep mapped (docs/design.md, "Memory").
 func TestDaemonKeepsASmallHeapInLightMode(t *testing.T) {
 	w := newWorld(t)
@@ -25,7 +25,7 @@ func TestDaemonKeepsASmallHeapInLightMode(t *testing.T) {
 	d := startDaemon(t, w, t.TempDir(), cfg, "GODEBUG=gctrace=1")
 	d.waitStatus(t, "light mode", 15*time.Second, func(st monitor.Status) bool { return st.Mode == monitor.ModeLight })
 	seen := len(d.logText())
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(40 * time.Second)
 	for {
 		var goals []int
 		for _, m := range gcGoal.FindAllStringSubmatch(d.logText()[seen:], -1) {
@@ -33,14 +33,16 @@ func TestDaemonKeepsASmallHeapInLightMode(t *testing.T) {
 			goals = append(goals, goal)
 		}
 		if len(goals) > 0 {
-			if goals[len(goals)-1] > 2 {
-				t.Fatalf("heap goals in light mode: %v MB, want at most 2 MB\n%s", goals, d.logText())
+			// 4 MB: the runtime's default target; 1 MB: a target so small that the
+			// collector runs after nearly every light check.
+			if goal := goals[len(goals)-1]; goal < 2 || goal > 3 {
+				t.Fatalf("heap goals in light mode: %v MB, want 2 MB (3 MB if the live heap grew past 1.3 MB)\n%s", goals, d.logText())
 			}
 			t.Logf("heap goals in light mode: %v MB", goals)
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no garbage collection in 20 s of light checks every second: the heap may grow to the runtime's 4 MB minimum\n%s", d.logText())
+			t.Fatalf("no garbage collection in 40 s of light checks every second: the heap may grow to the runtime's 4 MB minimum\n%s", d.logText())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
