@@ -435,38 +435,18 @@ func (d *daemon) afterCheck(check monitor.CheckFunc) monitor.CheckFunc {
 // (memtrim.Trim; docs/design.md, "Memory"). A daemon that checks once a minute should not keep
 // a full check's worth of memory resident in between. A light check touches little; releasing
 // after it would cost more CPU than it saves. While light checks run, the garbage collector
-// keeps a smaller heap (lightGCPercent); a full check runs with the usual target, so its
-// allocations are not collected over and over. The tray's in-process monitor uses it too.
+// keeps a small heap and runs only when it is full (collectForLightChecks); a full check runs
+// with the usual target, so its allocations are not collected over and over. The tray's in-process monitor uses it too.
 func CheckFunc(checker *probe.Checker, log *slog.Logger) monitor.CheckFunc {
 	return func(ctx context.Context) diagnosis.Result {
 		req := monitor.RequestFrom(ctx)
 		if req.Light {
-			setGCPercent(lightGCPercent)
+			collectForLightChecks()
 		} else {
-			setGCPercent(fullGCPercent)
+			collectForFullChecks()
 			defer ReleaseMemory(log)
 		}
 		return checker.DiagnoseWith(ctx, probe.CheckOptions{Light: req.Light, LastRTT: req.LastRTT, LinkRTT: req.LinkRTT})
-	}
-}
-
-// The garbage collector's targets (GOGC) in the daemon's two modes (docs/design.md, "Memory").
-// The Go runtime's default, 100, lets the heap grow to at least 4 MB before a collection and
-// keeps that much mapped. An idle daemon's live heap is under 1 MB and a light check allocates
-// about 0.1 MB, so 50 (a 2 MB minimum) keeps the heap at half that and adds no collection at a
-// 60 s interval: the runtime's forced one every 2 minutes comes first. 25 (a 1 MB minimum)
-// saved 0.2 MB more but collected after nearly every light check, which cost more CPU than
-// the checks themselves (measured side by side: 17 collections and 236 ms against 8 and 130 ms
-// over 18 checks). A full check allocates a few MB in a second, and keeps the default.
-const (
-	lightGCPercent = 50
-	fullGCPercent  = 100
-)
-
-// setGCPercent sets the collector's target, unless the user chose one with GOGC.
-func setGCPercent(percent int) {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(percent)
 	}
 }
 
