@@ -63,7 +63,17 @@ func TestRunTextfileMissingDirectory(t *testing.T) {
 	w := newWorld(t)
 	opts := options(t, w, t.TempDir(), filepath.Join(shortDir(t), "s.sock"))
 	missing := filepath.Join(t.TempDir(), "no-such-dir", "spotwatch.prom")
-	opts.Config.Metrics.Textfile = missing
+	// In the file too: the daemon starts on the file as it is (startConfig).
+	good, err := os.ReadFile(opts.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(opts.ConfigPath, append(good, fmt.Sprintf("metrics: {textfile: %q}\n", missing)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if opts.Config, err = config.Load(opts.ConfigPath); err != nil {
+		t.Fatal(err)
+	}
 	r := start(t, opts)
 	waitCause(t, r, diagnosis.CauseOK)
 	waitLog(t, r, "writing the metrics file; monitoring goes on")
