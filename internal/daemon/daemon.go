@@ -436,7 +436,8 @@ func (d *daemon) afterCheck(check monitor.CheckFunc) monitor.CheckFunc {
 // a full check's worth of memory resident in between. A light check touches little; releasing
 // after it would cost more CPU than it saves. While light checks run, the garbage collector
 // keeps a small heap and runs only when it is full (collectForLightChecks); a full check runs
-// with the usual target, so its allocations are not collected over and over. The tray's in-process monitor uses it too.
+// with the usual target, so its allocations are not collected over and over. The tray's
+// in-process monitor uses it too.
 func CheckFunc(checker *probe.Checker, log *slog.Logger) monitor.CheckFunc {
 	return func(ctx context.Context) diagnosis.Result {
 		req := monitor.RequestFrom(ctx)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spotwatch/spotwatch/internal/config"
+	"github.com/spotwatch/spotwatch/internal/daemon"
 	"github.com/spotwatch/spotwatch/monitor/diagnosis"
 )
 
@@ -22,17 +23,7 @@ func TestRunWritesMetricsTextfile(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(textfile), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	good, err := os.ReadFile(opts.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	withTextfile := append(good, fmt.Sprintf("metrics: {textfile: %q}\n", textfile)...)
-	if err := os.WriteFile(opts.ConfigPath, withTextfile, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if opts.Config, err = config.Load(opts.ConfigPath); err != nil {
-		t.Fatal(err)
-	}
+	withTextfile := addToConfig(t, &opts, fmt.Sprintf("metrics: {textfile: %q}\n", textfile))
 	r := start(t, opts)
 	st := waitCause(t, r, diagnosis.CauseOK)
 	waitTextfile(t, textfile, `spotwatch_state{cause="ok"} 1`, "spotwatch_state_code 0",
@@ -63,23 +54,31 @@ func TestRunTextfileMissingDirectory(t *testing.T) {
 	w := newWorld(t)
 	opts := options(t, w, t.TempDir(), filepath.Join(shortDir(t), "s.sock"))
 	missing := filepath.Join(t.TempDir(), "no-such-dir", "spotwatch.prom")
-	// In the file too: the daemon starts on the file as it is (startConfig).
-	good, err := os.ReadFile(opts.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(opts.ConfigPath, append(good, fmt.Sprintf("metrics: {textfile: %q}\n", missing)...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if opts.Config, err = config.Load(opts.ConfigPath); err != nil {
-		t.Fatal(err)
-	}
+	addToConfig(t, &opts, fmt.Sprintf("metrics: {textfile: %q}\n", missing))
 	r := start(t, opts)
 	waitCause(t, r, diagnosis.CauseOK)
 	waitLog(t, r, "writing the metrics file; monitoring goes on")
 	if !strings.Contains(r.log.String(), missing) {
 		t.Errorf("the log does not name %s:\n%s", missing, r.log.String())
 	}
+}
+
+// addToConfig appends yaml to the daemon's config file and loads it into opts.Config (the
+// daemon starts on the file as it is), returning the file's new content.
+func addToConfig(t *testing.T, opts *daemon.Options, yaml string) []byte {
+	t.Helper()
+	before, err := os.ReadFile(opts.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := append(before, yaml...)
+	if err := os.WriteFile(opts.ConfigPath, after, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if opts.Config, err = config.Load(opts.ConfigPath); err != nil {
+		t.Fatal(err)
+	}
+	return after
 }
 
 // waitTextfile polls the metrics file until it holds every line of want.
