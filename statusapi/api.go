@@ -79,8 +79,11 @@ const (
 	// answer holds (about 300 KB of JSON).
 	maxHistoryLimit   = 10000
 	maxHistoryRecords = 1000
-	// heartbeatInterval is how often an idle event stream gets a comment line.
-	heartbeatInterval = 15 * time.Second
+	// heartbeatInterval is the silence after which an event stream gets a comment line, so
+	// that a reader with an idle timeout (a proxy in front of a TCP listener, a script) keeps
+	// it. A daemon that checks every minute sends an event each minute and no heartbeat; a
+	// paused one, or one on a metered network's longer interval, a line every 90 s.
+	heartbeatInterval = 90 * time.Second
 	// maxConns bounds the open connections (each a file descriptor of the daemon, which its
 	// checks need too); reservedConns of them are kept for root and the daemon's own user, so
 	// that an administrator can always ask. maxConnsPerUser bounds one other user: a tray

@@ -296,7 +296,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	heartbeat := time.NewTicker(s.heartbeat)
+	// The heartbeat comes only after a silence: while the daemon checks, its events keep the
+	// stream busy, and nobody is woken for a comment line.
+	heartbeat := time.NewTimer(s.heartbeat)
 	defer heartbeat.Stop()
 	for {
 		var frame []byte
@@ -328,6 +330,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		if err := rc.Flush(); err != nil {
 			return
 		}
+		heartbeat.Reset(s.heartbeat)
 	}
 }
 

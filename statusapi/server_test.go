@@ -432,3 +432,63 @@ func TestNextMorning(t *testing.T) {
 		}
 	}
 }
+
+// TestEventHeartbeatOnlyAfterSilence: events keep a stream busy, so no heartbeat comes between
+// them; once they stop, one comes after the heartbeat interval of silence.
+func TestEventHeartbeatOnlyAfterSilence(t *testing.T) {
+	checkNoLeaks(t)
+	src := newFakeSource(diagnosis.CauseOK)
+	ts := startServer(t, ServerOptions{Source: src}, false)
+	ts.heartbeat = time.Second
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://spotwatch/v1/events", nil)
+	resp, err := rawClient(ts.path).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := make(chan string, 1024)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	// Twice the interval of events, one every 50 ms.
+	for end := time.Now().Add(2 * ts.heartbeat); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		src.publish(monitor.Event{Type: monitor.EventCheck, Status: src.Status()})
+	}
+	events := 0
+	for drained := false; !drained; {
+		select {
+		case line := <-lines:
+			switch {
+			case line == ": heartbeat":
+				t.Fatalf("a heartbeat came after %d events, while they came every 50 ms (interval %v)", events, ts.heartbeat)
+			case strings.HasPrefix(line, "event: "):
+				events++
+			}
+		case <-time.After(100 * time.Millisecond):
+			drained = true
+		}
+	}
+	if events < 10 {
+		t.Fatalf("only %d events came through", events)
+	}
+	deadline := time.After(5 * ts.heartbeat)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("the stream ended before a heartbeat")
+			}
+			if line == ": heartbeat" {
+				return
+			}
+		case <-deadline:
+			t.Fatal("no heartbeat after the events stopped")
+		}
+	}
+}

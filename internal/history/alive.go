@@ -82,23 +82,60 @@ func readAlive(path string) (t time.Time, ok bool, err error) {
 	return info.ModTime(), true, nil
 }
 
-// writeAlive stamps t in the alive file at path and syncs it.
+// writeAlive stamps t in the alive file at path and syncs it: a file of its own, written once
+// (tests, and stamps of a history nobody keeps open).
 func writeAlive(path string, t time.Time) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
-	if err != nil {
+	var s aliveStamp
+	defer s.close()
+	return s.write(path, t, true)
+}
+
+// aliveStamp is the alive file as a Keeper writes it every beat: opened once and kept open, so
+// a beat is one write of aliveLen bytes in place. A beat is not synced: the stamp is in the
+// kernel's page cache the moment it is written, so it survives a kill of the process; only a
+// power loss or a crash of the system can lose the beats of the last few seconds, which the
+// kernel had not written back yet, and then the stop is dated that much earlier. A sync every
+// minute would wake the disk every minute instead (docs/design.md §7). The stamp of a clean
+// stop is synced.
+type aliveStamp struct {
+	f *os.File // nil until the first write, and after a failed one
+}
+
+// write stamps t in the file at path, opening it first if needed, and syncs it when sync is
+// set. After a failure the file is closed, and the next write opens it again.
+func (s *aliveStamp) write(path string, t time.Time, sync bool) error {
+	if s.f == nil {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		// A longer file (damaged, or from another program) is cut once; every stamp has the
+		// same length, so none needs it again.
+		if err := f.Truncate(aliveLen); err != nil {
+			f.Close()
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		s.f = f
+	}
+	if _, err := s.f.WriteAt(encodeAlive(t), 0); err != nil {
+		s.close()
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	defer f.Close()
-	if _, err := f.WriteAt(encodeAlive(t), 0); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Truncate(aliveLen); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", path, err)
+	if sync {
+		if err := s.f.Sync(); err != nil {
+			s.close()
+			return fmt.Errorf("syncing %s: %w", path, err)
+		}
 	}
 	return nil
+}
+
+// close closes the file, if open.
+func (s *aliveStamp) close() {
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
 }
 
 // gapRecord is the record of a stretch [from, to) in which spotwatch did not watch.

@@ -267,3 +267,51 @@ func TestKeeperDatesAKill(t *testing.T) {
 		t.Errorf("the stop ends at %v, want between the kill %v and the restart %v", end, killed, started)
 	}
 }
+
+// TestAliveStampKeptOpen: a beat's stamp is one write in place into the file opened by the
+// first, which cut a longer file to a stamp's length; a write that fails closes the file, and
+// the next one opens it again.
+func TestAliveStampKeptOpen(t *testing.T) {
+	path := filepath.Join(testutil.TempDir(t), "history.log"+AliveSuffix)
+	if err := os.WriteFile(path, []byte(strings.Repeat("damaged ", 20)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	var s aliveStamp
+	defer s.close()
+	wantStamp := func(step string, at time.Time) {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := decodeAlive(b); err != nil || !got.Equal(at) {
+			t.Fatalf("%s: the file holds %q (%v, %v), want the stamp of %v", step, b, got, err, at)
+		}
+	}
+
+	if err := s.write(path, t0, false); err != nil {
+		t.Fatalf("first stamp: %v", err)
+	}
+	wantStamp("first stamp over a damaged file", t0)
+	opened := s.f
+	if err := s.write(path, t0.Add(time.Minute), false); err != nil {
+		t.Fatalf("second stamp: %v", err)
+	}
+	wantStamp("second stamp", t0.Add(time.Minute))
+	if s.f != opened {
+		t.Error("the second stamp opened the file again; want one open file for every beat")
+	}
+
+	opened.Close() // the file fails under the stamp
+	if err := s.write(path, t0.Add(2*time.Minute), false); err == nil {
+		t.Fatal("a stamp into a closed file succeeded")
+	}
+	if s.f != nil {
+		t.Fatal("the failed file is kept; want it closed so the next stamp opens it again")
+	}
+	if err := s.write(path, t0.Add(3*time.Minute), true); err != nil {
+		t.Fatalf("the stamp after a failure: %v", err)
+	}
+	wantStamp("the stamp after a failure", t0.Add(3*time.Minute))
+}

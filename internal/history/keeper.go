@@ -54,6 +54,7 @@ type Keeper struct {
 	seen    time.Time // the latest moment this Keeper knew itself alive: a beat or a record
 	beating bool      // Beat has been called: from then on a silence longer than asleepBeats beats is a gap
 	stampOK bool      // the last alive stamp was written (a failure is logged once)
+	stamper aliveStamp
 }
 
 // OpenKeeper opens the history at path like Open. If the file cannot be opened for any reason
@@ -115,7 +116,7 @@ func (k *Keeper) resume() {
 		}
 	}
 	k.seen = now
-	k.stamp(now)
+	k.stamp(now, false)
 }
 
 // recordEnd is when a record stops being news: a gap's end, a state change's start.
@@ -137,7 +138,7 @@ func (k *Keeper) Beat() {
 	now := k.now()
 	k.beating = true
 	k.noteAlive(now)
-	k.stamp(now)
+	k.stamp(now, false)
 }
 
 // noteAlive records a gap when the Keeper was silent too long before t, and moves seen to t.
@@ -152,9 +153,10 @@ func (k *Keeper) noteAlive(t time.Time) {
 	}
 }
 
-// stamp writes the alive stamp, logging the first failure of a run of them. k.mu is held.
-func (k *Keeper) stamp(t time.Time) {
-	err := writeAlive(k.alive, t)
+// stamp writes the alive stamp, synced when sync is set (a clean stop), logging the first
+// failure of a run of them. k.mu is held.
+func (k *Keeper) stamp(t time.Time, sync bool) {
+	err := k.stamper.write(k.alive, t, sync)
 	switch {
 	case err != nil && k.stampOK:
 		k.log.Warn("history: cannot stamp the time spotwatch runs; a stop would be dated from an older stamp", "err", err.Error())
@@ -291,7 +293,8 @@ func (k *Keeper) Close() error {
 	if k.problem != nil {
 		k.flush()
 	}
-	k.stamp(k.now()) // the next start dates the stop from here
+	k.stamp(k.now(), true) // the next start dates the stop from here
+	k.stamper.close()
 	k.closed = true
 	if len(k.pending) > 0 {
 		k.log.Error("history: closing with records the file could not take; they are lost",

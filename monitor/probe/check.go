@@ -57,6 +57,9 @@ type Checker struct {
 	// reuse rather than ask the kernel again each minute: a network change (internal/netwatch)
 	// makes the monitor's next check a full one, which reads them again.
 	interfaces atomic.Pointer[[]diagnosis.Interface]
+	// hosts keeps the hosts file's entries: full checks read the file, light checks only when
+	// it changed.
+	hosts hostsCache
 }
 
 // New prepares checks for cfg.
@@ -104,10 +107,11 @@ func New(cfg *config.Config, opts Options) (*Checker, error) {
 	return c, nil
 }
 
-// factsForFull is the facts' source for a full check: the machine's interfaces, kept for the
-// light checks that follow (factsForLight).
+// factsForFull is the facts' source for a full check: the machine's interfaces and the whole
+// hosts file, both kept for the light checks that follow (factsForLight).
 func (c *Checker) factsForFull() FactsSource {
 	src := c.facts
+	src.readHosts = c.hosts.read
 	if src.Interfaces != nil {
 		return src
 	}
@@ -122,9 +126,11 @@ func (c *Checker) factsForFull() FactsSource {
 }
 
 // factsForLight is the facts' source for a light check: the interfaces the last full check
-// read, the machine's when none did.
+// read (the machine's when none did), and the hosts file's entries as last read unless the
+// file changed.
 func (c *Checker) factsForLight() FactsSource {
 	src := c.facts
+	src.readHosts = c.hosts.readIfChanged
 	if src.Interfaces != nil {
 		return src
 	}

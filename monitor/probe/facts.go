@@ -43,6 +43,10 @@ type FactsSource struct {
 	// Interfaces lists the interfaces that are up with their global addresses; nil = the
 	// machine's (upInterfaces). The light check passes the list the last full check read.
 	Interfaces func() ([]diagnosis.Interface, error)
+
+	// readHosts reads the hosts file's Spotify entries; nil = scanHosts. The Checker passes its
+	// hostsCache's (hostscache.go).
+	readHosts func(path string, isSpotify func(string) bool) ([]diagnosis.HostsEntry, error)
 }
 
 // gatherFacts reads interfaces, default routes, the VPN carrying one, the DNS servers, the hosts
@@ -88,7 +92,11 @@ func gatherPathFacts(src FactsSource) (diagnosis.Facts, *url.URL) {
 		f.HostsFile = defaultHostsFile()
 	}
 	if src.IsSpotify != nil {
-		entries, err := scanHosts(f.HostsFile, src.IsSpotify)
+		read := src.readHosts
+		if read == nil {
+			read = scanHosts
+		}
+		entries, err := read(f.HostsFile, src.IsSpotify)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			f.Errors = append(f.Errors, err.Error())
 		}
