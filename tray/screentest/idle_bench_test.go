@@ -70,6 +70,7 @@ func BenchmarkIdleTray(b *testing.B) {
 		trayUse, daemonUse := readUsage(b, trayPID).since(tray0), readUsage(b, daemonPID).since(daemon0)
 		trayRSS, daemonRSS := rssKB(b, trayPID), rssKB(b, daemonPID)
 		logRollup(b, "tray", trayPID)
+		logRollup(b, "daemon", daemonPID)
 
 		b.ReportMetric(mb(trayRSS), "tray-RSS-MB")
 		b.ReportMetric(mb(trayMax), "tray-max-RSS-MB")
