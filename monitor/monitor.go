@@ -67,6 +67,10 @@ type Status struct {
 	MeteredInterval time.Duration `json:"metered_interval_ns,omitempty"`
 	// Storage is set by the daemon while its history cannot be written (kept in memory).
 	Storage *history.Health `json:"storage,omitempty"`
+	// ResultSeq changes whenever Result does (0 before the first check's); it is not in the
+	// JSON. A subscriber that encodes every event reuses the Result's encoding while it stays
+	// (statusapi's event stream).
+	ResultSeq uint64 `json:"-"`
 }
 
 // Event is what subscribers receive: every state change and every check result.
@@ -350,6 +354,7 @@ func (m *Monitor) safeCheck(ctx context.Context, check CheckFunc, timeout time.D
 func (m *Monitor) applyLocked(res diagnosis.Result) {
 	if res.Cause == m.status.Cause {
 		m.status.Result = res // same state, fresher evidence
+		m.status.ResultSeq++
 		m.candidate, m.seen = "", 0
 		m.status.PendingCause = ""
 		return
@@ -370,6 +375,7 @@ func (m *Monitor) applyLocked(res diagnosis.Result) {
 	now := m.clock.Now()
 	previous, lasted := m.status.Cause, now.Sub(m.status.Since)
 	m.status.Result, m.status.Since, m.status.PendingCause = res, now, ""
+	m.status.ResultSeq++
 	m.candidate, m.seen = "", 0
 	m.log.Info("state changed", "from", previous, "to", res.Cause, "code", res.Code, "summary", res.Summary)
 	if m.history != nil {

@@ -32,6 +32,11 @@ type ServerOptions struct {
 	Now    func() time.Time // nil: time.Now
 	// Peers tells the user at the other end of a connection; nil asks the kernel.
 	Peers PeerCredentials
+	// Served, when set, is called after each answer, and after an event stream's first event:
+	// an answer encodes the whole status, which maps in pages of the binary that the daemon's
+	// light checks do not use, and the daemon hands them back after its next check (§7 of
+	// docs/design.md, Memory).
+	Served func()
 }
 
 // Server serves the status API. Create it with NewServer.
@@ -42,6 +47,7 @@ type Server struct {
 	now       func() time.Time
 	auth      authorizer
 	heartbeat time.Duration
+	served    func()
 	http      *http.Server
 	conns     *connLimiter  // open connections per user
 	streams   streamCounter // open event streams per user
@@ -67,7 +73,11 @@ func NewServer(opts ServerOptions) *Server {
 			unverified: runtime.GOOS == "windows" || !opts.System,
 		},
 		heartbeat: heartbeatInterval,
+		served:    opts.Served,
 		stop:      make(chan struct{}),
+	}
+	if s.served == nil {
+		s.served = func() {}
 	}
 	s.conns = newConnLimiter(s.auth.privileged)
 	s.checks = &checkGate{interval: checkInterval, run: s.src.CheckNow}
@@ -165,6 +175,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.log.Debug("status API request", "method", r.Method, "path", r.URL.Path)
+	if r.URL.Path != "/v1/events" { // a stream calls it after its first event
+		defer s.served()
+	}
 	rt.handler(w, r)
 }
 
@@ -298,6 +311,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	// The heartbeat comes only after a silence: while the daemon checks, its events keep the
 	// stream busy, and nobody is woken for a comment line.
+	var enc eventEncoder
+	first := true
 	heartbeat := time.NewTimer(s.heartbeat)
 	defer heartbeat.Stop()
 	for {
@@ -314,7 +329,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 				s.log.Info("ended an event stream whose client fell behind")
 				return
 			}
-			js, err := json.Marshal(ev)
+			js, err := enc.encode(ev)
 			if err != nil {
 				s.log.Error("encoding an event", "err", err)
 				continue
@@ -329,6 +344,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := rc.Flush(); err != nil {
 			return
+		}
+		if first {
+			s.served()
+			first = false
 		}
 		heartbeat.Reset(s.heartbeat)
 	}

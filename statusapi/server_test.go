@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -490,5 +491,33 @@ func TestEventHeartbeatOnlyAfterSilence(t *testing.T) {
 		case <-deadline:
 			t.Fatal("no heartbeat after the events stopped")
 		}
+	}
+}
+
+// TestServedAfterAnswers: ServerOptions.Served is called once an answer is written, and once an
+// event stream has sent its first event (not for each event after it).
+func TestServedAfterAnswers(t *testing.T) {
+	checkNoLeaks(t)
+	var served atomic.Int32
+	src := newFakeSource(diagnosis.CauseOK)
+	ts := startServer(t, ServerOptions{Source: src, Served: func() { served.Add(1) }}, false)
+	c := NewClient(ts.path)
+	if _, err := c.Status(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Served after the status answer", func() bool { return served.Load() == 1 })
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	events, _ := c.Events(ctx)
+	<-events // the state, first
+	waitFor(t, "Served after the stream's first event", func() bool { return served.Load() == 2 })
+	for range 3 {
+		src.publish(monitor.Event{Type: monitor.EventCheck, Status: src.Status()})
+		<-events
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := served.Load(); n != 2 {
+		t.Errorf("Served was called %d times after a status answer and a stream of four events, want 2", n)
 	}
 }

@@ -62,6 +62,9 @@ type daemon struct {
 	cfgSize int64
 	hup     chan os.Signal
 	checked chan struct{} // a token after each check (afterCheck), for housekeep
+	// answered is set when the status API answered since the last check: the binary's pages
+	// that the answer mapped are handed back after the next light check (afterCheck).
+	answered atomic.Bool
 }
 
 // start starts everything and returns at once; wait blocks until ctx ends and all stopped.
@@ -125,7 +128,8 @@ func start(parent context.Context, opts Options, log *slog.Logger) (*daemon, err
 	// answers never meets the default action (ending the process).
 	d.hup = make(chan os.Signal, 1)
 	signal.Notify(d.hup, syscall.SIGHUP)
-	d.server = statusapi.NewServer(statusapi.ServerOptions{Source: statusWithStorage{d.monitor, d.store}, History: d.store.Last, Logger: log, System: system})
+	d.server = statusapi.NewServer(statusapi.ServerOptions{Source: statusWithStorage{d.monitor, d.store}, History: d.store.Last, Logger: log, System: system,
+		Served: func() { d.answered.Store(true) }})
 	d.run(func() {
 		if err := d.server.Serve(ln); err != nil {
 			log.Error("status API stopped", "err", err)
@@ -417,6 +421,12 @@ func (d *daemon) reload(why string) {
 // afterCheck is check, then a token on d.checked (never waiting: one pending is enough), so
 // that housekeep does its work while the process is awake for the check anyway. It only
 // signals: the monitor's loop runs it, and what calls the monitor is done on housekeep's goroutine.
+//
+// After a light check that followed answers of the status API (a tray that subscribed,
+// `spotwatch status`), it also unmaps the binary's pages those answers mapped: an answer
+// encodes the whole status, whose types a light check does not touch, and a tray subscribes
+// after the full check that trimmed them (§7 of docs/design.md, Memory). At most once a check,
+// whatever the API's traffic.
 func (d *daemon) afterCheck(check monitor.CheckFunc) monitor.CheckFunc {
 	return func(ctx context.Context) diagnosis.Result {
 		defer func() {
@@ -425,7 +435,11 @@ func (d *daemon) afterCheck(check monitor.CheckFunc) monitor.CheckFunc {
 			default:
 			}
 		}()
-		return check(ctx)
+		res := check(ctx)
+		if res.Light && d.answered.Swap(false) {
+			trimBinary(d.log)
+		}
+		return res
 	}
 }
 
@@ -455,6 +469,11 @@ func CheckFunc(checker *probe.Checker, log *slog.Logger) monitor.CheckFunc {
 // docs/design.md, Memory): after the daemon's full checks, and once the tray has started.
 func ReleaseMemory(log *slog.Logger) {
 	debug.FreeOSMemory()
+	trimBinary(log)
+}
+
+// trimBinary unmaps the binary's idle pages (memtrim.Trim).
+func trimBinary(log *slog.Logger) {
 	n, err := memtrim.Trim()
 	if err != nil {
 		log.Debug("could not trim the resident pages of the binary", "err", err)
