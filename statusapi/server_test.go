@@ -248,14 +248,7 @@ func TestEventHeartbeat(t *testing.T) {
 	checkNoLeaks(t)
 	ts := startServer(t, ServerOptions{Source: newFakeSource(diagnosis.CauseOK)}, false)
 	ts.heartbeat = 20 * time.Millisecond
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://spotwatch/v1/events", nil)
-	resp, err := rawClient(ts.path).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp := openRawStream(t, ts)
 	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Fatalf("Content-Type %q", ct)
 	}
@@ -441,14 +434,7 @@ func TestEventHeartbeatOnlyAfterSilence(t *testing.T) {
 	src := newFakeSource(diagnosis.CauseOK)
 	ts := startServer(t, ServerOptions{Source: src}, false)
 	ts.heartbeat = time.Second
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://spotwatch/v1/events", nil)
-	resp, err := rawClient(ts.path).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp := openRawStream(t, ts)
 	lines := make(chan string, 1024)
 	go func() {
 		defer close(lines)
@@ -520,4 +506,18 @@ func TestServedAfterAnswers(t *testing.T) {
 	if n := served.Load(); n != 2 {
 		t.Errorf("Served was called %d times after a status answer and a stream of four events, want 2", n)
 	}
+}
+
+// openRawStream opens GET /v1/events on ts with a plain HTTP client; the test's end closes it.
+func openRawStream(t *testing.T, ts *testServer) *http.Response {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://spotwatch/v1/events", nil)
+	resp, err := rawClient(ts.path).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
 }
