@@ -309,10 +309,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
+	var enc eventEncoder
+	first := true // Served is called after the first event
 	// The heartbeat comes only after a silence: while the daemon checks, its events keep the
 	// stream busy, and nobody is woken for a comment line.
-	var enc eventEncoder
-	first := true
 	heartbeat := time.NewTimer(s.heartbeat)
 	defer heartbeat.Stop()
 	for {

@@ -82,14 +82,6 @@ func readAlive(path string) (t time.Time, ok bool, err error) {
 	return info.ModTime(), true, nil
 }
 
-// writeAlive stamps t in the alive file at path and syncs it: a file of its own, written once
-// (tests, and stamps of a history nobody keeps open).
-func writeAlive(path string, t time.Time) error {
-	var s aliveStamp
-	defer s.close()
-	return s.write(path, t, true)
-}
-
 // aliveStamp is the alive file as a Keeper writes it every beat: opened once and kept open, so
 // a beat is one write of aliveLen bytes in place. A beat is not synced: the stamp is in the
 // kernel's page cache the moment it is written, so it survives a kill of the process; only a

@@ -315,3 +315,10 @@ func TestAliveStampKeptOpen(t *testing.T) {
 	}
 	wantStamp("the stamp after a failure", t0.Add(3*time.Minute))
 }
+
+// writeAlive stamps t in the alive file at path once, synced, as a Keeper that stopped there.
+func writeAlive(path string, t time.Time) error {
+	var s aliveStamp
+	defer s.close()
+	return s.write(path, t, true)
+}
